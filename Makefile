@@ -1,0 +1,40 @@
+# Two commands do everything: `make run` and `make test` (see README.md).
+# Both install missing Debian packages (apt-get, skipped when present),
+# configure and build Release into build/.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CONFIG ?= configs/iris.json
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
+
+.PHONY: all deps build run test test-slurm format format-check bench study clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j$(JOBS)
+
+run: build
+	$(BUILD)/bin/neurocma run $(CONFIG)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600
+	@$(MAKE) --no-print-directory test-slurm
+
+test-slurm: build
+	@bash tests/slurm/run_slurm_test.sh $(BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+format-check:
+	clang-format --dry-run --Werror $$(git ls-files '*.cpp' '*.hpp')
+
+study: build
+	@bash scripts/study.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

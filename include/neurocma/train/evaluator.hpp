@@ -1,0 +1,71 @@
+// The population-evaluation seam: a training method hands lambda candidate
+// parameter vectors and a mini-batch to an evaluator, which returns their
+// fitness. The serial evaluator lives in the core; the MPI one in parallel/.
+#pragma once
+#include <vector>
+
+#include "neurocma/core/types.hpp"
+#include "neurocma/data/dataset.hpp"
+#include "neurocma/model/mlp.hpp"
+
+namespace neurocma {
+
+// A mini-batch: indices into a data set.
+struct Batch {
+  const Dataset* data = nullptr;
+  const Index* index = nullptr;
+  Index count = 0;
+};
+
+class PopulationEvaluator {
+ public:
+  virtual ~PopulationEvaluator() = default;
+  // fitness(j) = mean cross-entropy of candidate column j (n x lambda) on the batch.
+  virtual void evaluate(const Eigen::Ref<const Matrix>& candidates, const Batch& batch,
+                        Eigen::Ref<Vector> fitness) = 0;
+};
+
+// Plain reference: one forward pass per candidate in double precision.
+void reference_population_fitness(const Mlp& mlp, const Eigen::Ref<const Matrix>& candidates,
+                                  const Eigen::Ref<const Matrix>& X, const std::vector<int>& y,
+                                  Eigen::Ref<Vector> fitness);
+
+// Fast batched evaluation: the first layer of all candidates is one float32
+// GEMM of the batch against the candidates' weight matrices laid side by side.
+// Buffers are sized once (max popsize, max batch) and reused.
+class BatchedMlpEvaluator {
+ public:
+  explicit BatchedMlpEvaluator(const Mlp& mlp);
+  // candidates: n x lambda; X: in x batch; fitness: lambda.
+  void evaluate(const Eigen::Ref<const Matrix>& candidates, const Eigen::Ref<const Matrix>& X,
+                const std::vector<int>& y, Eigen::Ref<Vector> fitness);
+  // Same on a Batch (gathers the columns into a reused buffer).
+  void evaluate(const Eigen::Ref<const Matrix>& candidates, const Batch& batch,
+                Eigen::Ref<Vector> fitness);
+  // Floating-point operations of one evaluate() call (for GFLOP/s reports).
+  double flops(Index popsize, Index batch) const;
+
+ private:
+  const Mlp& m_mlp;
+  MatrixF m_xt;                      // batch x in (float, transposed input)
+  std::vector<MatrixF> m_wt;         // per layer: in x (out*lambda), candidates side by side
+  std::vector<MatrixF> m_act;        // per layer: batch x (out*lambda)
+  std::vector<MatrixF> m_bias;       // per layer: out*lambda
+  Matrix m_xbuf;
+  std::vector<int> m_ybuf;
+};
+
+// Serial PopulationEvaluator over BatchedMlpEvaluator.
+class SerialEvaluator : public PopulationEvaluator {
+ public:
+  explicit SerialEvaluator(const Mlp& mlp) : m_fast(mlp) {}
+  void evaluate(const Eigen::Ref<const Matrix>& candidates, const Batch& batch,
+                Eigen::Ref<Vector> fitness) override {
+    m_fast.evaluate(candidates, batch, fitness);
+  }
+
+ private:
+  BatchedMlpEvaluator m_fast;
+};
+
+}  // namespace neurocma

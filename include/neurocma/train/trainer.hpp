@@ -1,0 +1,159 @@
+// One training loop for gradient and ask/tell optimizers. An epoch is one pass
+// of shuffled mini-batches over the training set; after it the metrics are
+// recorded and early stopping is checked.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "neurocma/core/rng.hpp"
+#include "neurocma/data/dataset.hpp"
+#include "neurocma/model/mlp.hpp"
+#include "neurocma/model/loss.hpp"
+#include "neurocma/optim/cmaes.hpp"
+#include "neurocma/optim/gradient.hpp"
+#include "neurocma/train/evaluator.hpp"
+
+namespace neurocma {
+
+// Sample-pass counters. model_evals: single-sample forward passes spent by the
+// optimizer; grad_evals: single-sample backward passes.
+struct Counters {
+  long long model_evals = 0;
+  long long grad_evals = 0;
+};
+
+// Metrics after one epoch. Train loss/acc are a full pass over the training
+// split with the epoch's final parameters (not the running batch average).
+struct EpochRecord {
+  double time = 0;  // seconds since the run started
+  double train_loss = 0, train_acc = 0, val_loss = 0, val_acc = 0;
+  long long model_evals = 0, grad_evals = 0;
+  double sigma = std::numeric_limits<double>::quiet_NaN();      // CMA-ES only
+  double condition = std::numeric_limits<double>::quiet_NaN();  // CMA-ES full/sep
+};
+
+// Final values of a run. The metric names match the HDF5 schema.
+struct RunResult {
+  std::vector<EpochRecord> history;
+  double time = 0, train_loss = 0, train_acc = 0, val_loss = 0, val_acc = 0;
+  double test_loss = 0, test_acc = 0;
+  long long model_evals = 0, grad_evals = 0;
+  int epochs = 0;
+  int best_epoch = 0;          // 1-based epoch with the best validation loss
+  std::string stop_reason;     // early_stopping | max_epochs | optimizer:<reason> | diverged
+  Vector final_params;         // the parameters the test metrics were computed with
+};
+
+// Early stopping (a callback in spirit): stop when val loss has not improved
+// by more than min_delta for `patience` consecutive epochs.
+class EarlyStopping {
+ public:
+  EarlyStopping(int patience, double min_delta) : m_patience(patience), m_min_delta(min_delta) {}
+  // Returns true when training should stop. `improved()` tells whether this
+  // epoch set a new best.
+  bool update(double val_loss);
+  bool improved() const { return m_improved; }
+  double best() const { return m_best; }
+  int bad_epochs() const { return m_bad; }
+  // State for checkpoints.
+  void set(double best, int bad) { m_best = best; m_bad = bad; }
+
+ private:
+  int m_patience;
+  double m_min_delta;
+  double m_best = std::numeric_limits<double>::infinity();
+  int m_bad = 0;
+  bool m_improved = false;
+};
+
+struct TrainSettings {
+  Index batch_size = 64;
+  int max_epochs = 100;
+  int patience = 3;
+  double min_delta = 0.0;
+  bool test_on_best = true;  // test metrics on the best-validation weights (else the last)
+};
+
+// How one mini-batch is turned into a parameter update.
+class TrainingMethod {
+ public:
+  virtual ~TrainingMethod() = default;
+  // Batch size this method draws per step (0 = the run's batch_size).
+  virtual Index batch_size() const { return 0; }
+  virtual void train_batch(Vector& params, const Batch& batch, Counters& counters) = 0;
+  // Diagnostics recorded per epoch.
+  virtual double sigma() const { return std::numeric_limits<double>::quiet_NaN(); }
+  virtual double condition() const { return std::numeric_limits<double>::quiet_NaN(); }
+  // Non-empty when the optimizer itself asks to stop (e.g. CMA-ES tolx).
+  virtual std::string stop_reason() const { return {}; }
+};
+
+// Gradient descent with any GradientOptimizer.
+class GradientMethod : public TrainingMethod {
+ public:
+  GradientMethod(const Mlp& mlp, std::unique_ptr<GradientOptimizer> opt)
+      : m_mlp(mlp), m_opt(std::move(opt)) {}
+  void train_batch(Vector& params, const Batch& batch, Counters& counters) override;
+  GradientOptimizer& optimizer() { return *m_opt; }
+
+ private:
+  const Mlp& m_mlp;
+  std::unique_ptr<GradientOptimizer> m_opt;
+  Matrix m_x;
+  std::vector<int> m_y;
+  Vector m_grad;
+};
+
+enum class Selection { kMean, kBest };
+
+struct CmaMethodOptions {
+  CmaOptions cma;
+  std::vector<ParamBlock> blocks;  // partition of [0, n); one CMA-ES per block
+  Index batch_size = 0;            // per generation; 0 = the run's batch_size
+  Selection select = Selection::kMean;
+};
+
+// One CMA-ES per block. For each mini-batch every block samples candidates for
+// its own parameters while the other blocks stay at their current means; all
+// candidates are evaluated on the same batch, then all blocks are told at once.
+class CmaMethod : public TrainingMethod {
+ public:
+  CmaMethod(const Mlp& mlp, const Eigen::Ref<const Vector>& params0,
+            const CmaMethodOptions& opt, Rng rng, PopulationEvaluator& evaluator);
+  Index batch_size() const override { return m_opt.batch_size; }
+  void train_batch(Vector& params, const Batch& batch, Counters& counters) override;
+  double sigma() const override;
+  double condition() const override;
+  std::string stop_reason() const override;
+  std::vector<CmaEs>& strategies() { return m_es; }
+
+ private:
+  const Mlp& m_mlp;
+  CmaMethodOptions m_opt;
+  std::vector<CmaEs> m_es;
+  PopulationEvaluator& m_eval;
+  std::vector<Matrix> m_block_cand;
+  std::vector<Vector> m_fitness_per_block;
+  Matrix m_full_cand;
+  Vector m_best_params;
+  double m_best_f = std::numeric_limits<double>::infinity();
+};
+
+// Called after each epoch with the epoch index (1-based) and its record.
+// Returning false stops the run (reason "interrupted").
+using EpochCallback = std::function<bool(int epoch, const EpochRecord&)>;
+
+// Full-pass loss and accuracy of params on a data set (chunked, double precision).
+LossAcc evaluate_dataset(const Mlp& mlp, const Eigen::Ref<const Vector>& params,
+                         const Dataset& data);
+
+// Trains from params0. shuffle_rng orders the mini-batches.
+RunResult train(const Mlp& mlp, const Splits& splits, TrainingMethod& method,
+                const TrainSettings& settings, const Eigen::Ref<const Vector>& params0,
+                Rng& shuffle_rng, const EpochCallback& on_epoch = {});
+
+}  // namespace neurocma

@@ -1,0 +1,119 @@
+// Population evaluation: a plain reference and the batched float32 kernel.
+#include "neurocma/train/evaluator.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "neurocma/model/loss.hpp"
+
+namespace neurocma {
+
+void reference_population_fitness(const Mlp& mlp, const Eigen::Ref<const Matrix>& candidates,
+                                  const Eigen::Ref<const Matrix>& X, const std::vector<int>& y,
+                                  Eigen::Ref<Vector> fitness) {
+  Matrix logits;
+  for (Index j = 0; j < candidates.cols(); ++j) {
+    mlp.forward(candidates.col(j), X, logits);
+    fitness(j) = cross_entropy(logits, y).loss;
+  }
+}
+
+BatchedMlpEvaluator::BatchedMlpEvaluator(const Mlp& mlp) : m_mlp(mlp) {
+  const size_t L = mlp.layers().size();
+  m_wt.resize(L);
+  m_act.resize(L);
+  m_bias.resize(L);
+}
+
+double BatchedMlpEvaluator::flops(Index popsize, Index batch) const {
+  double f = 0.0;
+  for (const LayerView& l : m_mlp.layers())
+    f += 2.0 * static_cast<double>(l.in * l.out) * static_cast<double>(batch * popsize);
+  return f;
+}
+
+namespace {
+
+// Resizes only when the shape changes, so steady-state calls do not allocate.
+void ensure(MatrixF& m, Index rows, Index cols) {
+  if (m.rows() != rows || m.cols() != cols) m.resize(rows, cols);
+}
+
+void activate(Activation a, Eigen::Ref<MatrixF> z) {
+  switch (a) {
+    case Activation::kRelu: z = z.cwiseMax(0.0f); break;
+    case Activation::kTanh: z.array() = z.array().tanh(); break;
+    case Activation::kSigmoid: z.array() = 0.5f * ((0.5f * z.array()).tanh() + 1.0f); break;
+  }
+}
+
+}  // namespace
+
+void BatchedMlpEvaluator::evaluate(const Eigen::Ref<const Matrix>& candidates,
+                                   const Eigen::Ref<const Matrix>& X, const std::vector<int>& y,
+                                   Eigen::Ref<Vector> fitness) {
+  const Index lambda = candidates.cols();
+  const Index batch = X.cols();
+  const std::vector<LayerView>& layers = m_mlp.layers();
+  const size_t L = layers.size();
+  ensure(m_xt, batch, X.rows());
+  m_xt = X.transpose().cast<float>();
+
+  for (size_t li = 0; li < L; ++li) {
+    const LayerView& l = layers[li];
+    // Candidates' W^T blocks side by side: in x (out * lambda), and their biases.
+    ensure(m_wt[li], l.in, l.out * lambda);
+    ensure(m_bias[li], 1, l.out * lambda);
+    for (Index j = 0; j < lambda; ++j) {
+      const Eigen::Map<const Matrix> wt(candidates.col(j).data() + l.offset, l.in, l.out);
+      m_wt[li].middleCols(j * l.out, l.out) = wt.cast<float>();
+      m_bias[li].middleCols(j * l.out, l.out) =
+          candidates.col(j).segment(l.bias_offset, l.out).transpose().cast<float>();
+    }
+    ensure(m_act[li], batch, l.out * lambda);
+    if (li == 0) {
+      // The whole population's first layer is one GEMM: (batch x in) * (in x out*lambda).
+      m_act[0].noalias() = m_xt * m_wt[0];
+    } else {
+      const MatrixF& prev = m_act[li - 1];
+      for (Index j = 0; j < lambda; ++j) {
+        m_act[li].middleCols(j * l.out, l.out).noalias() =
+            prev.middleCols(j * l.in, l.in) * m_wt[li].middleCols(j * l.out, l.out);
+      }
+    }
+    m_act[li].rowwise() += m_bias[li].row(0);
+    if (li + 1 < L) activate(m_mlp.spec().activation, m_act[li]);
+  }
+
+  // Softmax cross-entropy per candidate, accumulated in double.
+  const MatrixF& logits = m_act[L - 1];
+  const Index k = layers.back().out;
+  for (Index j = 0; j < lambda; ++j) {
+    double total = 0.0;
+    for (Index i = 0; i < batch; ++i) {
+      float m = logits(i, j * k);
+      for (Index c = 1; c < k; ++c) m = std::max(m, logits(i, j * k + c));
+      double s = 0.0;
+      for (Index c = 0; c < k; ++c) s += std::exp(static_cast<double>(logits(i, j * k + c) - m));
+      total += static_cast<double>(m) + std::log(s) -
+               static_cast<double>(logits(i, j * k + y[static_cast<size_t>(i)]));
+    }
+    const double f = total / static_cast<double>(batch);
+    fitness(j) = std::isfinite(f) ? f : std::numeric_limits<double>::infinity();
+  }
+}
+
+void BatchedMlpEvaluator::evaluate(const Eigen::Ref<const Matrix>& candidates, const Batch& batch,
+                                   Eigen::Ref<Vector> fitness) {
+  const Dataset& d = *batch.data;
+  if (m_xbuf.rows() != d.features() || m_xbuf.cols() != batch.count)
+    m_xbuf.resize(d.features(), batch.count);
+  m_ybuf.resize(static_cast<size_t>(batch.count));
+  for (Index i = 0; i < batch.count; ++i) {
+    m_xbuf.col(i) = d.X.col(batch.index[i]);
+    m_ybuf[static_cast<size_t>(i)] = d.y[static_cast<size_t>(batch.index[i])];
+  }
+  evaluate(candidates, m_xbuf, m_ybuf, fitness);
+}
+
+}  // namespace neurocma

@@ -1,0 +1,228 @@
+#include "neurocma/train/trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+#include "neurocma/core/error.hpp"
+
+namespace neurocma {
+
+bool EarlyStopping::update(double val_loss) {
+  // An epoch improves when it beats the best so far by more than min_delta.
+  m_improved = val_loss < m_best - m_min_delta;
+  if (m_improved) {
+    m_best = val_loss;
+    m_bad = 0;
+  } else {
+    ++m_bad;
+  }
+  return m_bad >= m_patience;
+}
+
+void GradientMethod::train_batch(Vector& params, const Batch& batch, Counters& counters) {
+  const Dataset& d = *batch.data;
+  if (m_x.rows() != d.features() || m_x.cols() != batch.count) m_x.resize(d.features(), batch.count);
+  m_y.resize(static_cast<size_t>(batch.count));
+  for (Index i = 0; i < batch.count; ++i) {
+    m_x.col(i) = d.X.col(batch.index[i]);
+    m_y[static_cast<size_t>(i)] = d.y[static_cast<size_t>(batch.index[i])];
+  }
+  m_mlp.loss_and_gradient(params, m_x, m_y, m_grad);
+  counters.model_evals += batch.count;
+  counters.grad_evals += batch.count;
+  m_opt->step(params, m_grad);
+}
+
+CmaMethod::CmaMethod(const Mlp& mlp, const Eigen::Ref<const Vector>& params0,
+                     const CmaMethodOptions& opt, Rng rng, PopulationEvaluator& evaluator)
+    : m_mlp(mlp), m_opt(opt), m_eval(evaluator) {
+  Index covered = 0;
+  for (const ParamBlock& b : m_opt.blocks) {
+    if (b.begin != covered || b.size <= 0)
+      throw ConfigError("blocks: expected consecutive non-empty blocks covering all " +
+                        std::to_string(mlp.num_params()) + " parameters");
+    covered += b.size;
+  }
+  if (covered != mlp.num_params())
+    throw ConfigError("blocks: the block sizes sum to " + std::to_string(covered) +
+                      ", expected the number of parameters " + std::to_string(mlp.num_params()));
+  for (size_t bi = 0; bi < m_opt.blocks.size(); ++bi) {
+    const ParamBlock& b = m_opt.blocks[bi];
+    validate(m_opt.cma, b.size);
+    // Each block gets its own stream derived from the run's optimizer stream.
+    Rng block_rng(rng(), bi, Stream::kOptimizer);
+    m_es.emplace_back(params0.segment(b.begin, b.size), m_opt.cma, block_rng);
+  }
+  m_best_params = params0;
+}
+
+void CmaMethod::train_batch(Vector& params, const Batch& batch, Counters& counters) {
+  // Sample every block around the current parameters (others fixed), evaluate
+  // all on the same batch, then update all blocks at once.
+  std::vector<Vector>& fitness = m_fitness_per_block;
+  std::vector<Matrix>& block_cand = m_block_cand;
+  fitness.resize(m_es.size());
+  block_cand.resize(m_es.size());
+  for (size_t bi = 0; bi < m_es.size(); ++bi) {
+    const ParamBlock& b = m_opt.blocks[bi];
+    const Index lambda = m_es[bi].popsize();
+    if (block_cand[bi].cols() != lambda) block_cand[bi].resize(b.size, lambda);
+    m_es[bi].ask(block_cand[bi]);
+    if (m_es.size() == 1) {
+      if (fitness[bi].size() != lambda) fitness[bi].resize(lambda);
+      m_eval.evaluate(block_cand[bi], batch, fitness[bi]);
+    } else {
+      if (m_full_cand.rows() != params.size() || m_full_cand.cols() != lambda)
+        m_full_cand.resize(params.size(), lambda);
+      m_full_cand.colwise() = params;
+      m_full_cand.middleRows(b.begin, b.size) = block_cand[bi];
+      if (fitness[bi].size() != lambda) fitness[bi].resize(lambda);
+      m_eval.evaluate(m_full_cand, batch, fitness[bi]);
+    }
+    counters.model_evals += lambda * batch.count;
+  }
+  for (size_t bi = 0; bi < m_es.size(); ++bi) {
+    m_es[bi].tell(fitness[bi]);
+    const ParamBlock& b = m_opt.blocks[bi];
+    if (m_opt.select == Selection::kMean) {
+      params.segment(b.begin, b.size) = m_es[bi].mean();
+    } else {
+      // The study's behaviour: install the best sample seen so far.
+      params.segment(b.begin, b.size) = m_es[bi].best_x();
+    }
+  }
+}
+
+double CmaMethod::sigma() const {
+  // Geometric mean over blocks (the single sigma for whole-model CMA-ES).
+  double s = 0.0;
+  for (const CmaEs& es : m_es) s += std::log(es.sigma());
+  return std::exp(s / static_cast<double>(m_es.size()));
+}
+
+double CmaMethod::condition() const {
+  double c = std::numeric_limits<double>::quiet_NaN();
+  for (const CmaEs& es : m_es) {
+    const double ci = es.condition();
+    if (std::isfinite(ci) && !(c >= ci)) c = ci;
+  }
+  return c;
+}
+
+std::string CmaMethod::stop_reason() const {
+  for (const CmaEs& es : m_es)
+    if (es.stop() != CmaStop::kNone) return "optimizer:" + to_string(es.stop());
+  return {};
+}
+
+LossAcc evaluate_dataset(const Mlp& mlp, const Eigen::Ref<const Vector>& params,
+                         const Dataset& data) {
+  // Chunks keep the activations small; the loss is a sample-weighted mean.
+  const Index chunk = 4096, n = data.size();
+  double loss = 0.0, correct = 0.0;
+  Matrix logits;
+  std::vector<int> y;
+  for (Index start = 0; start < n; start += chunk) {
+    const Index count = std::min(chunk, n - start);
+    mlp.forward(params, data.X.middleCols(start, count), logits);
+    y.assign(data.y.begin() + start, data.y.begin() + start + count);
+    const LossAcc la = cross_entropy(logits, y);
+    loss += la.loss * static_cast<double>(count);
+    correct += la.accuracy * static_cast<double>(count);
+  }
+  LossAcc out;
+  if (n > 0) {
+    out.loss = loss / static_cast<double>(n);
+    out.accuracy = correct / static_cast<double>(n);
+  }
+  return out;
+}
+
+RunResult train(const Mlp& mlp, const Splits& splits, TrainingMethod& method,
+                const TrainSettings& settings, const Eigen::Ref<const Vector>& params0,
+                Rng& shuffle_rng, const EpochCallback& on_epoch) {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point t0 = Clock::now();
+  const Dataset& train_set = splits.train;
+  const Index n = train_set.size();
+  const Index batch_size = method.batch_size() > 0 ? method.batch_size() : settings.batch_size;
+  std::vector<Index> order(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), Index{0});
+
+  Vector params = params0;
+  Vector best_params = params0;
+  EarlyStopping stopper(settings.patience, settings.min_delta);
+  Counters counters;
+  RunResult result;
+  std::string reason = "max_epochs";
+  for (int epoch = 1; epoch <= settings.max_epochs; ++epoch) {
+    shuffle(order.begin(), order.end(), shuffle_rng);
+    bool diverged = false;
+    for (Index start = 0; start < n; start += batch_size) {
+      const Batch batch{&train_set, order.data() + start, std::min(batch_size, n - start)};
+      method.train_batch(params, batch, counters);
+      if (!params.allFinite()) {
+        diverged = true;
+        break;
+      }
+    }
+    EpochRecord rec;
+    const LossAcc tr = evaluate_dataset(mlp, params, train_set);
+    const LossAcc va = evaluate_dataset(mlp, params, splits.val);
+    rec.train_loss = tr.loss;
+    rec.train_acc = tr.accuracy;
+    rec.val_loss = va.loss;
+    rec.val_acc = va.accuracy;
+    rec.model_evals = counters.model_evals;
+    rec.grad_evals = counters.grad_evals;
+    rec.sigma = method.sigma();
+    rec.condition = method.condition();
+    rec.time = std::chrono::duration<double>(Clock::now() - t0).count();
+    result.history.push_back(rec);
+    const bool stop = stopper.update(std::isfinite(va.loss) ? va.loss
+                                                            : std::numeric_limits<double>::infinity());
+    if (stopper.improved() || result.best_epoch == 0) {
+      best_params = params;
+      result.best_epoch = epoch;
+    }
+    const bool keep_going = !on_epoch || on_epoch(epoch, rec);
+    if (diverged) {
+      reason = "diverged";
+      break;
+    }
+    if (!keep_going) {
+      reason = "interrupted";
+      break;
+    }
+    if (stop) {
+      reason = "early_stopping";
+      break;
+    }
+    const std::string opt_reason = method.stop_reason();
+    if (!opt_reason.empty()) {
+      reason = opt_reason;
+      break;
+    }
+  }
+
+  result.stop_reason = reason;
+  result.epochs = static_cast<int>(result.history.size());
+  result.model_evals = counters.model_evals;
+  result.grad_evals = counters.grad_evals;
+  const bool use_best = settings.test_on_best && result.best_epoch > 0;
+  const EpochRecord& chosen = use_best ? result.history[static_cast<size_t>(result.best_epoch - 1)]
+                                       : result.history.back();
+  result.final_params = use_best ? best_params : params;
+  result.train_loss = chosen.train_loss;
+  result.train_acc = chosen.train_acc;
+  result.val_loss = chosen.val_loss;
+  result.val_acc = chosen.val_acc;
+  const LossAcc te = evaluate_dataset(mlp, result.final_params, splits.test);
+  result.test_loss = te.loss;
+  result.test_acc = te.accuracy;
+  result.time = std::chrono::duration<double>(Clock::now() - t0).count();
+  return result;
+}
+
+}  // namespace neurocma

@@ -1,0 +1,75 @@
+// The batched float32 population evaluator against the double reference.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "neurocma/train/evaluator.hpp"
+
+using namespace neurocma;
+
+namespace {
+
+void check(Activation act, std::vector<Index> hidden, Index in, Index out, Index lambda,
+           Index batch) {
+  Mlp mlp({in, hidden, out, act});
+  Rng rng(3, static_cast<std::uint64_t>(lambda), 9);
+  Matrix cand(mlp.num_params(), lambda);
+  const Vector p0 = mlp.init(rng);
+  for (Index j = 0; j < lambda; ++j) {
+    cand.col(j) = p0;
+    for (Index i = 0; i < cand.rows(); ++i) cand(i, j) += 0.1 * rng.normal();
+  }
+  Matrix X(in, batch);
+  for (Index i = 0; i < X.size(); ++i) X.data()[i] = rng.uniform();
+  std::vector<int> y(static_cast<size_t>(batch));
+  for (auto& v : y) v = static_cast<int>(rng.below(static_cast<std::uint64_t>(out)));
+  Vector ref(lambda), fast(lambda);
+  reference_population_fitness(mlp, cand, X, y, ref);
+  BatchedMlpEvaluator ev(mlp);
+  ev.evaluate(cand, X, y, fast);
+  for (Index j = 0; j < lambda; ++j) EXPECT_NEAR(fast(j), ref(j), 1e-5 * (1 + ref(j))) << j;
+  // A second call with the same buffers gives identical values.
+  Vector again(lambda);
+  ev.evaluate(cand, X, y, again);
+  EXPECT_EQ(fast, again);
+}
+
+}  // namespace
+
+TEST(BatchedEvaluator, MatchesReferenceRelu) { check(Activation::kRelu, {32}, 196, 10, 12, 64); }
+TEST(BatchedEvaluator, MatchesReferenceTanh) { check(Activation::kTanh, {7}, 4, 3, 5, 17); }
+TEST(BatchedEvaluator, MatchesReferenceSigmoidDeep) {
+  check(Activation::kSigmoid, {10, 6}, 20, 4, 9, 33);
+}
+
+TEST(BatchedEvaluator, NonFiniteCandidateIsInfinite) {
+  Mlp mlp({3, {4}, 2, Activation::kRelu});
+  Rng rng(1);
+  Matrix cand(mlp.num_params(), 2);
+  cand.col(0) = mlp.init(rng);
+  cand.col(1) = cand.col(0);
+  cand(0, 1) = std::numeric_limits<double>::quiet_NaN();
+  Matrix X = Matrix::Ones(3, 5);
+  Vector f(2);
+  BatchedMlpEvaluator(mlp).evaluate(cand, X, {0, 1, 0, 1, 0}, f);
+  EXPECT_TRUE(std::isfinite(f(0)));
+  EXPECT_TRUE(std::isinf(f(1)));
+}
+
+TEST(BatchedEvaluator, SubsetOfCandidatesGivesSameValues) {
+  // Fitness of a candidate must not depend on which others are evaluated with
+  // it: the MPI split relies on this for bit-identical results.
+  Mlp mlp({196, {32}, 10, Activation::kRelu});
+  Rng rng(5);
+  Matrix cand(mlp.num_params(), 10);
+  for (Index j = 0; j < 10; ++j) cand.col(j) = mlp.init(rng);
+  Matrix X(196, 40);
+  for (Index i = 0; i < X.size(); ++i) X.data()[i] = rng.uniform();
+  std::vector<int> y(40, 3);
+  Vector all(10), part(3);
+  BatchedMlpEvaluator ev(mlp);
+  ev.evaluate(cand, X, y, all);
+  BatchedMlpEvaluator ev2(mlp);
+  ev2.evaluate(cand.middleCols(4, 3), X, y, part);
+  for (Index j = 0; j < 3; ++j) EXPECT_EQ(part(j), all(4 + j));
+}
