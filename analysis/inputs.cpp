@@ -1,0 +1,125 @@
+// Input discovery and loading for neurocma-analyze.
+#include "inputs.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "neurocma/core/error.hpp"
+
+namespace fs = std::filesystem;
+
+namespace neurocma::analysis {
+
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// <dataset>.<optimizer>.csv: at least one dot before the extension.
+bool study_csv_name(const std::string& filename) {
+  if (!ends_with(filename, ".csv")) return false;
+  const std::string stem = filename.substr(0, filename.size() - 4);
+  const std::size_t dot = stem.find('.');
+  return dot != std::string::npos && dot > 0 && dot + 1 < stem.size();
+}
+
+enum class Kind { kHdf5, kPartial, kCsv, kOther };
+
+Kind classify(const std::string& path) {
+  const std::string name = fs::path(path).filename().string();
+  if (ends_with(name, ".partial")) return Kind::kPartial;
+  if (ends_with(name, ".h5") || ends_with(name, ".hdf5")) return Kind::kHdf5;
+  if (ends_with(name, ".csv")) return Kind::kCsv;
+  return Kind::kOther;
+}
+
+void load_file(const std::string& path, LoadedInputs& out) {
+  switch (classify(path)) {
+    case Kind::kPartial:
+      out.excluded.push_back(path +
+                             ": incomplete results file (*.partial: the run crashed or "
+                             "is still writing)");
+      return;
+    case Kind::kCsv: {
+      std::vector<RunRecord> runs = read_study_csv(path);
+      out.runs.insert(out.runs.end(), runs.begin(), runs.end());
+      out.files.push_back(path);
+      return;
+    }
+    case Kind::kHdf5:
+    case Kind::kOther: {
+      std::vector<RunRecord> runs;
+      try {
+        runs = read_results(path);
+      } catch (const RuntimeError&) {
+        // Readable when incompleteness is allowed: a valid file without its
+        // completion marker. Otherwise the first error (corrupt, not ours) stands.
+        bool readable_incomplete = false;
+        try {
+          read_results(path, /*allow_incomplete=*/true);
+          readable_incomplete = true;
+        } catch (const RuntimeError&) {
+        }
+        if (!readable_incomplete) throw;
+        out.excluded.push_back(path +
+                               ": incomplete results file (root attribute complete != 1: "
+                               "the run crashed or is still writing)");
+        return;
+      }
+      out.runs.insert(out.runs.end(), runs.begin(), runs.end());
+      out.files.push_back(path);
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+LoadedInputs load_inputs(const std::vector<std::string>& inputs) {
+  LoadedInputs out;
+  if (inputs.empty()) throw ConfigError("no inputs given, expected results files or directories");
+  std::vector<std::string> files;
+  for (const std::string& in : inputs) {
+    std::error_code ec;
+    if (fs::is_directory(in, ec)) {
+      std::vector<std::string> found;
+      for (fs::recursive_directory_iterator it(in, ec), end; !ec && it != end; it.increment(ec)) {
+        if (!it->is_regular_file(ec)) continue;
+        const std::string p = it->path().string();
+        const std::string name = it->path().filename().string();
+        const Kind kind = classify(p);
+        if (kind == Kind::kHdf5 || kind == Kind::kPartial) {
+          found.push_back(p);
+        } else if (kind == Kind::kCsv) {
+          if (study_csv_name(name))
+            found.push_back(p);
+          else
+            out.skipped.push_back(p + ": not named <dataset>.<optimizer>.csv");
+        }
+      }
+      if (ec) throw RuntimeError(in + ": cannot list directory: " + ec.message());
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else if (fs::exists(in, ec)) {
+      files.push_back(in);
+    } else if (fs::exists(in + ".partial", ec)) {
+      out.excluded.push_back(in + ": only " + in +
+                             ".partial exists (the run crashed or is still writing)");
+    } else {
+      throw ConfigError(in + ": no such file or directory");
+    }
+  }
+  std::set<std::string> seen;  // the same file through a directory and by name
+  for (const std::string& f : files) {
+    std::error_code ec;
+    const fs::path canon = fs::weakly_canonical(f, ec);
+    if (!seen.insert(ec ? f : canon.string()).second) continue;
+    load_file(f, out);
+  }
+  return out;
+}
+
+}  // namespace neurocma::analysis

@@ -1,0 +1,93 @@
+// neurocma-analyze: statistics, tables and plots over neurocma results.
+// Usage: neurocma-analyze INPUT... [--format md|csv|tex|json] [--alpha A]
+//        [--metrics LIST] [--plots DIR] [--correction none|holm] [--out FILE]
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <iostream>
+
+#include "inputs.hpp"
+#include "neurocma/core/error.hpp"
+#include "neurocma/core/version.hpp"
+#include "plots.hpp"
+#include "report.hpp"
+#include "study.hpp"
+
+namespace {
+
+constexpr const char* kProg = "neurocma-analyze";
+
+int run(const std::vector<std::string>& inputs, const std::string& format_name, double alpha,
+        const std::string& metrics, const std::string& plots_dir, const std::string& correction,
+        const std::string& out_path) {
+  using namespace neurocma;
+  using namespace neurocma::analysis;
+  AnalysisOptions opt;
+  if (!(alpha > 0 && alpha < 1))
+    throw ConfigError("--alpha: expected a value in (0, 1), got " + std::to_string(alpha));
+  opt.alpha = alpha;
+  opt.correction = parse_correction(correction);
+  if (!metrics.empty()) opt.metrics = parse_metrics(metrics);
+  const Format format = parse_format(format_name);
+
+  const LoadedInputs loaded = load_inputs(inputs);
+  for (const std::string& s : loaded.skipped) std::cerr << kProg << ": skipped " << s << "\n";
+  for (const std::string& e : loaded.excluded) std::cerr << kProg << ": excluded " << e << "\n";
+  if (loaded.runs.empty())
+    throw RuntimeError("no complete runs found in the inputs (" +
+                       std::to_string(loaded.excluded.size()) + " incomplete file(s) excluded)");
+
+  const Analysis a = analyze(loaded.runs, opt);
+  for (const std::string& n : a.notes) std::cerr << kProg << ": note: " << n << "\n";
+  const std::string text = render(a, format, loaded.excluded);
+  if (out_path.empty()) {
+    std::cout << text;
+  } else {
+    std::ofstream out(out_path);
+    if (!out) throw RuntimeError(out_path + ": cannot open output file for writing");
+    out << text;
+    if (!out) throw RuntimeError(out_path + ": write failed");
+  }
+  if (!plots_dir.empty()) {
+    const std::vector<std::string> written = write_plots(a, plots_dir);
+    std::cerr << kProg << ": wrote " << written.size() << " plot(s) to " << plots_dir << "\n";
+  }
+  return neurocma::kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"neurocma-analyze: Mann-Whitney statistics, tables and plots of neurocma results"};
+  app.set_version_flag("--version", neurocma::version_string());
+  std::vector<std::string> inputs;
+  std::string format = "md", metrics, plots, correction = "none", out;
+  double alpha = 0.05;
+  app.add_option("inputs", inputs,
+                 "HDF5 results files (*.h5), study CSVs (<dataset>.<optimizer>.csv) or "
+                 "directories searched recursively")
+      ->required();
+  app.add_option("--format", format, "output format: md, csv, tex or json")->capture_default_str();
+  app.add_option("--alpha", alpha, "significance level of the tests")->capture_default_str();
+  app.add_option("--metrics", metrics,
+                 "comma-separated metrics (default: time,train_loss,train_acc,val_loss,val_acc,"
+                 "test_loss,test_acc,model_evals; also grad_evals,total_evals,epochs)");
+  app.add_option("--plots", plots, "write SVG plots into this directory");
+  app.add_option("--correction", correction, "multiple-comparison correction: none or holm")
+      ->capture_default_str();
+  app.add_option("--out", out, "write the report to this file instead of stdout");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? neurocma::kExitOk : neurocma::kExitUsage;
+  }
+  try {
+    return run(inputs, format, alpha, metrics, plots, correction, out);
+  } catch (const neurocma::ConfigError& e) {
+    std::cerr << kProg << ": error: " << e.what() << "\n";
+    return neurocma::kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << kProg << ": error: " << e.what() << "\n";
+    return neurocma::kExitRuntime;
+  }
+}

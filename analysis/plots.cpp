@@ -1,0 +1,113 @@
+// Plots of neurocma-analyze, drawn with the SVG writer in svg.hpp.
+#include "plots.hpp"
+
+#include <cmath>
+#include <filesystem>
+
+#include "neurocma/core/error.hpp"
+#include "neurocma/stats/summary.hpp"
+#include "svg.hpp"
+
+namespace neurocma::analysis {
+
+namespace {
+
+double history_value(const EpochRecord& e, const std::string& metric) {
+  if (metric == "val_loss") return e.val_loss;
+  if (metric == "val_acc") return e.val_acc;
+  if (metric == "train_loss") return e.train_loss;
+  if (metric == "train_acc") return e.train_acc;
+  throw ConfigError("no learning curve for metric '" + metric + "'");
+}
+
+std::string safe_name(const std::string& s) {
+  std::string out;
+  for (char c : s)
+    out += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' ? c : '_';
+  return out;
+}
+
+}  // namespace
+
+Curve mean_curve(const std::vector<RunRecord>& runs, const std::string& metric) {
+  Curve c;
+  std::size_t longest = 0;
+  for (const RunRecord& r : runs) longest = std::max(longest, r.result.history.size());
+  for (std::size_t e = 0; e < longest; ++e) {
+    std::vector<double> v;
+    for (const RunRecord& r : runs)
+      if (e < r.result.history.size()) {
+        const double x = history_value(r.result.history[e], metric);
+        if (!std::isnan(x)) v.push_back(x);
+      }
+    const Summary s = summarize(v);
+    c.epoch.push_back(static_cast<double>(e + 1));
+    c.mean.push_back(s.mean);
+    c.std.push_back(s.n >= 2 ? s.std : 0.0);
+    c.runs.push_back(v.size());
+  }
+  return c;
+}
+
+std::vector<std::string> write_plots(const Analysis& a, const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw RuntimeError("cannot create plot directory " + dir + ": " + ec.message());
+  std::vector<std::string> written;
+  auto save = [&](const SvgChart& chart, const std::string& name) {
+    const std::string path = (std::filesystem::path(dir) / name).string();
+    chart.save(path);
+    written.push_back(path);
+  };
+
+  for (const DatasetAnalysis& d : a.datasets) {
+    const std::string base = safe_name(d.dataset);
+    const std::size_t k = d.optimizers.size();
+
+    for (const std::string metric : {"test_acc", "test_loss"}) {
+      SvgChart chart(d.dataset + ": " + metric + " per optimizer", "optimizer", metric);
+      for (std::size_t g = 0; g < k; ++g) {
+        std::vector<double> v;
+        for (const RunRecord& r : d.runs[g]) {
+          const double x = metric_value(r.result, metric);
+          if (std::isfinite(x)) v.push_back(x);
+        }
+        if (!v.empty())
+          chart.box(static_cast<double>(g + 1), box_stats(v), palette(g), d.optimizers[g]);
+      }
+      save(chart, base + "_box_" + metric + ".svg");
+    }
+
+    for (const std::string metric : {"val_loss", "val_acc"}) {
+      SvgChart chart(d.dataset + ": mean " + metric + " ± std over runs", "epoch", metric);
+      bool any = false;
+      for (std::size_t g = 0; g < k; ++g) {
+        const Curve c = mean_curve(d.runs[g], metric);
+        if (c.epoch.empty()) continue;
+        std::vector<double> lo(c.mean.size()), hi(c.mean.size());
+        for (std::size_t e = 0; e < c.mean.size(); ++e) {
+          lo[e] = c.mean[e] - c.std[e];
+          hi[e] = c.mean[e] + c.std[e];
+        }
+        chart.band(c.epoch, lo, hi, palette(g));
+        chart.line(c.epoch, c.mean, palette(g), d.optimizers[g]);
+        any = true;
+      }
+      if (any) save(chart, base + "_curve_" + metric + ".svg");
+    }
+
+    SvgChart scatter(d.dataset + ": wall-clock time vs test accuracy", "time [s]", "test_acc");
+    for (std::size_t g = 0; g < k; ++g) {
+      std::vector<double> x, y;
+      for (const RunRecord& r : d.runs[g]) {
+        x.push_back(r.result.time);
+        y.push_back(r.result.test_acc);
+      }
+      scatter.points(x, y, palette(g), d.optimizers[g]);
+    }
+    save(scatter, base + "_time_vs_test_acc.svg");
+  }
+  return written;
+}
+
+}  // namespace neurocma::analysis

@@ -1,0 +1,28 @@
+// The analysis plots, one SVG file each, per dataset:
+//   <dataset>_box_test_acc.svg, <dataset>_box_test_loss.svg   box plots per optimizer
+//   <dataset>_curve_val_loss.svg, <dataset>_curve_val_acc.svg mean learning curves ± std
+//   <dataset>_time_vs_test_acc.svg                             one point per run
+#pragma once
+#include <string>
+#include <vector>
+
+#include "study.hpp"
+
+namespace neurocma::analysis {
+
+// Mean learning curve of one optimizer: at epoch e (1-based) the mean and
+// sample std over the runs whose history has at least e epochs; runs that
+// stopped earlier no longer contribute. std is 0 where only one run remains.
+struct Curve {
+  std::vector<double> epoch, mean, std;
+  std::vector<std::size_t> runs;  // how many runs contribute at each epoch
+};
+Curve mean_curve(const std::vector<RunRecord>& runs,
+                 const std::string& metric);  // val_loss|val_acc
+
+// Writes every plot of every dataset into dir (created if missing); returns
+// the file paths written. Curves are skipped for groups without history
+// (e.g. study CSV inputs).
+std::vector<std::string> write_plots(const Analysis& a, const std::string& dir);
+
+}  // namespace neurocma::analysis
