@@ -104,6 +104,11 @@ double CmaMethod::sigma() const {
 double CmaMethod::condition() const {
   double c = std::numeric_limits<double>::quiet_NaN();
   for (const CmaEs& es : m_es) {
+    // MA-ES (full form "matrix") only has cond(M M^T) at O(n^3): skip it for
+    // large blocks rather than spend minutes per epoch on a diagnostic.
+    if (es.full_form() == CmaFullForm::kMatrix && es.dim() > 1000 &&
+        m_opt.cma.variant == CmaVariant::kFull)
+      continue;
     const double ci = es.condition();
     if (std::isfinite(ci) && !(c >= ci)) c = ci;
   }

@@ -1,0 +1,30 @@
+// The ask / evaluate / tell loop (see minimize.hpp).
+#include "neurocma/optim/minimize.hpp"
+
+namespace neurocma {
+
+MinimizeResult minimize(const Objective& f, const Eigen::Ref<const Vector>& x0,
+                        const CmaOptions& opt, Rng rng, double target) {
+  CmaEs es(x0, opt, rng);
+  Matrix X(es.dim(), es.popsize());
+  Vector fit(es.popsize());
+  MinimizeResult r;
+  while (true) {
+    es.ask(X);
+    for (Index j = 0; j < X.cols(); ++j) fit(j) = f(X.col(j));
+    es.tell(fit);
+    if (es.best_f() <= target) {
+      r.reached = true;
+      break;
+    }
+    if (es.stop() != CmaStop::kNone) break;
+  }
+  r.evals = es.evals();
+  r.generations = es.generation();
+  r.best_f = es.best_f();
+  r.best_x = es.best_x();
+  r.stop = es.stop();
+  return r;
+}
+
+}  // namespace neurocma
