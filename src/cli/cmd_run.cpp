@@ -1,0 +1,187 @@
+// neurocma run CONFIG: N seeded runs per optimizer, one HDF5 results file.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
+
+#include "commands.hpp"
+#include "neurocma/core/error.hpp"
+#include "neurocma/io/config.hpp"
+#include "neurocma/io/data_loader.hpp"
+#include "neurocma/io/results.hpp"
+#include "neurocma/parallel/job.hpp"
+#include "neurocma/parallel/mpi_evaluator.hpp"
+#include "neurocma/parallel/scheduler.hpp"
+#include "neurocma/parallel/signals.hpp"
+#include "summary.hpp"
+
+namespace neurocma::cli {
+namespace {
+
+struct RunArgs {
+  std::string config;
+  std::optional<int> runs;
+  std::string out;
+  std::optional<std::uint64_t> seed;
+  std::string data_dir;
+  bool quiet = false;
+  std::string csv_dir;
+  std::vector<std::string> only_optimizers;
+  std::string run_range;  // "A:B" = run indices A..B-1
+  std::string result_file;
+  int ranks_per_run = 0;
+};
+
+// Creates DIR if needed and checks that a file can be written there.
+void check_output_dir(const std::string& dir, const std::string& option) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || access(dir.c_str(), W_OK) != 0)
+    throw ConfigError(option + " '" + dir + "': cannot create or write this directory");
+}
+
+std::pair<int, int> parse_range(const std::string& s, int runs) {
+  if (s.empty()) return {0, runs};
+  const size_t colon = s.find(':');
+  try {
+    if (colon == std::string::npos) throw std::invalid_argument(s);
+    const int a = std::stoi(s.substr(0, colon));
+    const int b = std::stoi(s.substr(colon + 1));
+    if (a < 0 || b <= a) throw std::invalid_argument(s);
+    return {a, b};
+  } catch (const std::exception&) {
+    throw ConfigError("--run-range '" + s + "': expected A:B with 0 <= A < B");
+  }
+}
+
+int run_command(const RunArgs& args, ParallelContext& ctx) {
+  ExperimentConfig cfg = load_config(args.config);
+  if (args.runs) {
+    if (*args.runs < 1)
+      throw ConfigError("--runs " + std::to_string(*args.runs) + ": expected a number >= 1");
+    cfg.runs = *args.runs;
+  }
+  if (!args.out.empty()) cfg.out_dir = args.out;
+  if (args.seed) cfg.seed = *args.seed;
+  if (!args.data_dir.empty()) cfg.dataset.data_dir = args.data_dir;
+  cfg.resolved = to_json(cfg);
+
+  std::vector<int> chosen;
+  for (const std::string& name : args.only_optimizers) {
+    bool found = false;
+    for (size_t i = 0; i < cfg.optimizers.size(); ++i)
+      if (cfg.optimizers[i].name == name) {
+        chosen.push_back(static_cast<int>(i));
+        found = true;
+      }
+    if (!found) throw ConfigError("--optimizer '" + name + "': not in " + args.config);
+  }
+  if (chosen.empty())
+    for (size_t i = 0; i < cfg.optimizers.size(); ++i) chosen.push_back(static_cast<int>(i));
+  const auto [first_run, end_run] = parse_range(args.run_range, cfg.runs);
+
+  // Output location first, so a bad directory fails before any training.
+  std::string path = args.result_file;
+  if (path.empty()) {
+    std::string stem = cfg.name;
+    if (!args.only_optimizers.empty())
+      for (int i : chosen) stem += "." + cfg.optimizers[static_cast<size_t>(i)].name;
+    if (!args.run_range.empty())
+      stem += ".runs" + std::to_string(first_run) + "-" + std::to_string(end_run - 1);
+    path = cfg.out_dir + "/" + stem + ".h5";
+  }
+  const std::string out_dir = std::filesystem::path(path).parent_path().string();
+  if (ctx.is_root()) {
+    check_output_dir(out_dir.empty() ? "." : out_dir, "--out");
+    if (!args.csv_dir.empty()) check_output_dir(args.csv_dir, "--csv");
+  }
+
+  // Warnings (e.g. an unknown checksum) once, from rank 0.
+  std::ostringstream quiet_warnings;
+  const Splits splits =
+      load_splits(cfg.dataset, cfg.seed, ctx.is_root() ? std::cerr : quiet_warnings);
+  const Mlp mlp(model_spec(cfg, splits.train.features(), splits.train.num_classes));
+
+  std::vector<JobSpec> jobs;
+  for (int r = first_run; r < end_run; ++r)
+    for (int oi : chosen)
+      jobs.push_back({oi, r, cfg.optimizers[static_cast<size_t>(oi)].type == "cmaes", ""});
+
+  std::unique_ptr<ResultsWriter> writer;
+  if (ctx.is_root()) {
+    writer = std::make_unique<ResultsWriter>(path);
+    remove_on_abort(path + ".partial");  // [mpi] gone on MPI_Abort or a signal
+  }
+  Progress progress(static_cast<int>(jobs.size()), cfg.train.max_epochs, args.quiet);
+  std::vector<RunRecord> records;
+
+  ScheduleOptions sched;
+  sched.ranks_per_run = args.ranks_per_run;
+  sched.data = &splits.train;
+  std::vector<Index> widths;
+  for (const LayerView& l : mlp.layers()) widths.push_back(l.out);
+  sched.quantum = partition_quantum(widths);
+  execute_jobs(
+      ctx, jobs, sched, [&] { return std::make_unique<SerialEvaluator>(mlp); },
+      [&](const JobSpec& job, PopulationEvaluator& evaluator) {
+        const OptimizerConfig& opt = cfg.optimizers[static_cast<size_t>(job.optimizer)];
+        const bool report = ctx.is_root();
+        if (report) progress.job_started(job.run, opt.name);
+        EpochCallback cb = [&](int epoch, const EpochRecord& rec) {
+          if (report) progress.epoch(job.run, opt.name, epoch, rec.val_acc);
+          return !interrupted();  // [mpi] stop at the epoch boundary after a signal
+        };
+        return run_job(cfg, splits, opt, job.run, run_seed(cfg.seed, job.run), &evaluator, cb);
+      },
+      [&](const JobSpec&, const RunRecord& rec) {
+        writer->add(rec);
+        records.push_back(rec);
+        progress.job_finished(rec);
+      });
+
+  if (interrupted()) {
+    // The partial results file is removed with the writer; nothing looks complete.
+    writer.reset();
+    if (ctx.is_root()) std::cerr << "neurocma: interrupted by signal " << interrupt_signal()
+                                 << "; no results written\n";
+    return kExitInterrupted;
+  }
+  if (!ctx.is_root()) return kExitOk;
+  progress.finish();
+  writer->commit();
+  keep_on_abort(path + ".partial");
+  // Report in (optimizer, run) order whatever order the jobs finished in.
+  std::stable_sort(records.begin(), records.end(), [&](const RunRecord& a, const RunRecord& b) {
+    return a.run_index < b.run_index;
+  });
+  if (!args.csv_dir.empty()) write_study_csv(args.csv_dir, records);
+  print_summary(std::cout, records);
+  std::cout << "results: " << path << "\n";
+  if (!args.csv_dir.empty()) std::cout << "csv: " << args.csv_dir << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, Action& action, ParallelContext& ctx) {
+  auto args = std::make_shared<RunArgs>();
+  CLI::App* cmd = app.add_subcommand("run", "Train every optimizer of CONFIG for N seeded runs");
+  cmd->add_option("config", args->config, "Experiment config (native or study JSON)")->required();
+  cmd->add_option("--runs", args->runs, "Number of seeded runs per optimizer");
+  cmd->add_option("--out", args->out, "Output directory for the results file");
+  cmd->add_option("--seed", args->seed, "Base seed");
+  cmd->add_option("--data-dir", args->data_dir, "Directory holding the data files");
+  cmd->add_flag("--quiet", args->quiet, "No progress output");
+  cmd->add_option("--csv", args->csv_dir, "Also write the study's CSV layout into DIR");
+  cmd->add_option("--optimizer", args->only_optimizers, "Run only these optimizers (repeatable)");
+  cmd->add_option("--run-range", args->run_range, "Run indices A:B (A..B-1), for job arrays");
+  cmd->add_option("--result-file", args->result_file, "Results file path (default OUT/NAME.h5)");
+  cmd->add_option("--ranks-per-run", args->ranks_per_run, "MPI ranks per CMA-ES run (0 = auto)");
+  cmd->callback([args, &action, &ctx] { action = [args, &ctx] { return run_command(*args, ctx); }; });
+}
+
+}  // namespace neurocma::cli

@@ -1,0 +1,41 @@
+// Private helpers of the parallel layer (no <mpi.h>).
+#pragma once
+#include <chrono>
+#include <thread>
+
+namespace neurocma::detail {
+
+// Waits politely: spins for the first ~1 ms (low latency between
+// generations), then sleeps with growing pauses of up to 2 ms so idle ranks
+// leave the cores to the ranks that compute.
+class Backoff {
+ public:
+  void pause() {
+    using namespace std::chrono;
+    if (m_start == steady_clock::time_point{}) m_start = steady_clock::now();
+    if (steady_clock::now() - m_start < microseconds(1000)) {
+      std::this_thread::yield();
+      return;
+    }
+    std::this_thread::sleep_for(microseconds(m_sleep_us));
+    if (m_sleep_us < 2000) m_sleep_us *= 2;
+  }
+  void reset() {
+    m_start = {};
+    m_sleep_us = 20;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point m_start{};
+  int m_sleep_us = 20;
+};
+
+// Test hook: NEUROCMA_FAULT_INJECT=rank:N makes world rank N throw a
+// RuntimeError when it starts a job or serves its first evaluation.
+void maybe_inject_fault(int world_rank, const char* where);
+
+// On world rank 0: if another rank reported a fatal error (ParallelContext::
+// fail), print it, remove registered files and MPI_Abort. Else a no-op.
+void poll_remote_errors();
+
+}  // namespace neurocma::detail

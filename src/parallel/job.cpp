@@ -1,0 +1,119 @@
+#include "neurocma/parallel/job.hpp"
+
+#include <sstream>
+
+#include "neurocma/core/error.hpp"
+#include "neurocma/core/version.hpp"
+
+namespace neurocma {
+
+std::uint64_t run_seed(std::uint64_t base_seed, int run_index) {
+  std::uint64_t s = base_seed ^ (0x5851F42D4C957F2DULL * (static_cast<std::uint64_t>(run_index) + 1));
+  return splitmix64(s);
+}
+
+MlpSpec model_spec(const ExperimentConfig& cfg, Index features, int classes) {
+  MlpSpec spec;
+  spec.input = features;
+  spec.hidden = cfg.model.hidden;
+  spec.output = classes;
+  spec.activation = parse_activation(cfg.model.activation);
+  return spec;
+}
+
+std::unique_ptr<TrainingMethod> make_method(const OptimizerConfig& opt, const Mlp& mlp,
+                                            const Eigen::Ref<const Vector>& params0,
+                                            std::uint64_t seed, PopulationEvaluator& evaluator) {
+  if (opt.type == "sgd") {
+    SgdOptions o;
+    o.lr = opt.lr;
+    o.momentum = opt.momentum;
+    o.dampening = opt.dampening;
+    o.weight_decay = opt.weight_decay;
+    o.nesterov = opt.nesterov;
+    return std::make_unique<GradientMethod>(mlp, std::make_unique<Sgd>(o));
+  }
+  if (opt.type == "adam") {
+    AdamOptions o;
+    o.lr = opt.lr;
+    o.beta1 = opt.beta1;
+    o.beta2 = opt.beta2;
+    o.eps = opt.eps;
+    o.weight_decay = opt.weight_decay;
+    return std::make_unique<GradientMethod>(mlp, std::make_unique<Adam>(o));
+  }
+  if (opt.type == "cmaes") {
+    CmaMethodOptions o;
+    o.cma.variant = parse_cma_variant(opt.variant);
+    o.cma.popsize = opt.popsize;
+    o.cma.sigma0 = opt.sigma0;
+    o.cma.active = opt.active;
+    o.cma.mirrored = opt.mirrored;
+    o.cma.max_evals = opt.max_evals;
+    o.cma.lm_memory = opt.lm_memory;
+    o.batch_size = opt.batch_size;
+    o.select = opt.select == "best" ? Selection::kBest : Selection::kMean;
+    const std::string where = "optimizer '" + opt.name + "': ";
+    if (opt.blocks == "whole") {
+      o.blocks = {ParamBlock{0, mlp.num_params()}};
+    } else if (opt.blocks == "layer") {
+      o.blocks = mlp.layer_blocks();
+    } else {
+      Index begin = 0;
+      for (Index s : opt.block_sizes) {
+        o.blocks.push_back({begin, s});
+        begin += s;
+      }
+      if (begin != mlp.num_params())
+        throw ConfigError(where + "blocks: sizes sum to " + std::to_string(begin) +
+                          ", expected the model's " + std::to_string(mlp.num_params()) +
+                          " parameters");
+    }
+    try {
+      for (const ParamBlock& b : o.blocks) validate(o.cma, b.size);
+    } catch (const ConfigError& e) {
+      throw ConfigError(where + e.what());
+    }
+    return std::make_unique<CmaMethod>(mlp, params0, o, Rng(seed, 0, Stream::kOptimizer),
+                                       evaluator);
+  }
+  throw ConfigError("optimizer '" + opt.name + "': unknown type '" + opt.type +
+                    "', expected sgd, adam or cmaes");
+}
+
+RunRecord run_job(const ExperimentConfig& cfg, const Splits& splits, const OptimizerConfig& opt,
+                  int run_index, std::uint64_t seed, PopulationEvaluator* evaluator,
+                  const EpochCallback& on_epoch) {
+  const Mlp mlp(model_spec(cfg, splits.train.features(), splits.train.num_classes));
+  // Run i of every optimizer starts from the same weights and batch order.
+  Rng init_rng(seed, 0, Stream::kInit);
+  const Vector params0 = mlp.init(init_rng);
+  Rng shuffle_rng(seed, 0, Stream::kShuffle);
+  std::unique_ptr<PopulationEvaluator> own;
+  if (evaluator == nullptr) {
+    own = std::make_unique<SerialEvaluator>(mlp);
+    evaluator = own.get();
+  }
+  std::unique_ptr<TrainingMethod> method = make_method(opt, mlp, params0, seed, *evaluator);
+  TrainSettings ts;
+  ts.batch_size = cfg.train.batch_size;
+  ts.max_epochs = cfg.train.max_epochs;
+  ts.patience = cfg.train.patience;
+  ts.min_delta = cfg.train.min_delta;
+  ts.test_on_best = cfg.train.test_on != "last";
+
+  RunRecord rec;
+  rec.optimizer = opt.name;
+  rec.optimizer_type = opt.type;
+  rec.hyperparams = opt.params.dump();
+  rec.seed = seed;
+  rec.run_index = run_index;
+  rec.dataset = cfg.dataset.name;
+  rec.model_shape = mlp.spec().shape_string();
+  rec.config_json = cfg.resolved.dump();
+  rec.version = version_string();
+  rec.result = train(mlp, splits, *method, ts, params0, shuffle_rng, on_epoch);
+  return rec;
+}
+
+}  // namespace neurocma

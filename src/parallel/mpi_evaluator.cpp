@@ -1,0 +1,256 @@
+// Leader/worker protocol of population evaluation inside a rank group.
+//
+// Per generation (group of P ranks, lambda candidates of dimension n, batch b):
+//   header   leader -> each worker   4 int64
+//   indices  MPI_Bcast               b int32
+//   columns  MPI_Scatterv            n * lambda_r doubles to worker r
+//   fitness  MPI_Gatherv             lambda_r doubles from worker r
+#include "neurocma/parallel/mpi_evaluator.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <numeric>
+#include <string>
+
+#include "internal.hpp"
+#include "neurocma/core/error.hpp"
+
+#ifdef NEUROCMA_HAVE_MPI
+#include <mpi.h>
+#endif
+
+namespace neurocma {
+
+namespace detail {
+void maybe_inject_fault(int world_rank, const char* where) {
+  static const char* spec = std::getenv("NEUROCMA_FAULT_INJECT");
+  static bool fired = false;
+  if (!spec || fired) return;
+  const std::string s(spec);
+  if (s.rfind("rank:", 0) != 0) return;
+  if (std::atoi(s.c_str() + 5) != world_rank) return;
+  fired = true;
+  throw RuntimeError("injected fault (NEUROCMA_FAULT_INJECT=" + s + ") on rank " +
+                     std::to_string(world_rank) + " while " + where);
+}
+}  // namespace detail
+
+namespace {
+enum Command : std::int64_t { kEval = 1, kQuit = 2 };
+constexpr int kTagHeader = 101;
+
+#ifdef NEUROCMA_HAVE_MPI
+void check(int rc, const char* what) {
+  if (rc != MPI_SUCCESS) throw RuntimeError(std::string("MPI call failed: ") + what);
+}
+#endif
+}  // namespace
+
+struct RankGroup::Impl {
+#ifdef NEUROCMA_HAVE_MPI
+  MPI_Comm comm = MPI_COMM_NULL;
+#endif
+};
+
+RankGroup::RankGroup(const ParallelContext& ctx, int ranks_per_group)
+    : m_impl(std::make_unique<Impl>()) {
+  if (ranks_per_group < 1)
+    throw ConfigError("--ranks-per-run " + std::to_string(ranks_per_group) +
+                      ": expected a number >= 1");
+  const int world = ctx.size();
+  m_per_group = std::min(ranks_per_group, world);
+  m_count = std::max(1, world / m_per_group);
+  m_world_rank = ctx.rank();
+  m_index = std::min(m_world_rank / m_per_group, m_count - 1);
+  m_rank = m_world_rank - m_index * m_per_group;
+  m_size = m_index == m_count - 1 ? world - m_index * m_per_group : m_per_group;
+#ifdef NEUROCMA_HAVE_MPI
+  if (world > 1) {
+    check(MPI_Comm_split(MPI_COMM_WORLD, m_index, m_rank, &m_impl->comm), "MPI_Comm_split");
+  }
+#endif
+}
+
+RankGroup::~RankGroup() {
+#ifdef NEUROCMA_HAVE_MPI
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (!finalized && m_impl->comm != MPI_COMM_NULL) MPI_Comm_free(&m_impl->comm);
+#endif
+}
+
+std::vector<Index> partition_counts(Index lambda, int parts, Index quantum) {
+  if (parts < 1 || quantum < 1 || lambda < 0)
+    throw RuntimeError("partition_counts: expected parts >= 1, quantum >= 1, lambda >= 0");
+  const Index units = (lambda + quantum - 1) / quantum;
+  const Index base = units / parts, extra = units % parts;
+  std::vector<Index> counts(static_cast<std::size_t>(parts));
+  Index start = 0;
+  for (int r = 0; r < parts; ++r) {
+    const Index u = base + (r >= parts - extra ? 1 : 0);  // leader gets fewer
+    const Index end = std::min(lambda, start + u * quantum);
+    counts[static_cast<std::size_t>(r)] = end - start;
+    start = end;
+  }
+  return counts;
+}
+
+Index partition_quantum(const std::vector<Index>& layer_outputs) {
+  constexpr Index kPanel = 8;
+  Index q = 1;
+  for (Index out : layer_outputs) {
+    const Index need = kPanel / std::gcd(std::max<Index>(out, 1), kPanel);
+    q = std::lcm(q, need);
+  }
+  return q;
+}
+
+MpiPopulationEvaluator::MpiPopulationEvaluator(RankGroup& group,
+                                               std::unique_ptr<PopulationEvaluator> local,
+                                               const Dataset* data, Index quantum)
+    : m_group(group), m_local(std::move(local)), m_data(data), m_quantum(std::max<Index>(1, quantum)) {
+  if (!m_local) throw RuntimeError("MpiPopulationEvaluator: no local evaluator");
+}
+
+MpiPopulationEvaluator::~MpiPopulationEvaluator() = default;
+
+void MpiPopulationEvaluator::evaluate(const Eigen::Ref<const Matrix>& candidates,
+                                      const Batch& batch, Eigen::Ref<Vector> fitness) {
+  const Index n = candidates.rows(), lambda = candidates.cols();
+  const auto t0 = std::chrono::steady_clock::now();
+  ++m_traffic.evaluations;
+  if (m_group.size() == 1 || batch.data != m_data || m_data == nullptr || m_released) {
+    m_local->evaluate(candidates, batch, fitness);
+    m_traffic.seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (m_after) m_after();
+    return;
+  }
+#ifdef NEUROCMA_HAVE_MPI
+  MPI_Comm comm = m_group.impl().comm;
+  const int p = m_group.size();
+  const std::vector<Index> counts = partition_counts(lambda, p, m_quantum);
+
+  for (int r = 1; r < p; ++r) {
+    const std::int64_t header[4] = {kEval, n, batch.count, counts[static_cast<std::size_t>(r)]};
+    check(MPI_Send(header, 4, MPI_INT64_T, r, kTagHeader, comm), "MPI_Send(header)");
+  }
+
+  m_idx32.resize(static_cast<std::size_t>(batch.count));
+  for (Index i = 0; i < batch.count; ++i) m_idx32[static_cast<std::size_t>(i)] = static_cast<int>(batch.index[i]);
+  check(MPI_Bcast(m_idx32.data(), static_cast<int>(batch.count), MPI_INT, 0, comm),
+        "MPI_Bcast(batch)");
+
+  // Columns are contiguous in a column-major matrix with outer stride n.
+  const double* base = candidates.data();
+  if (candidates.outerStride() != n) {
+    m_contiguous = candidates;
+    base = m_contiguous.data();
+  }
+  std::vector<int> send_counts(static_cast<std::size_t>(p)), displs(static_cast<std::size_t>(p));
+  std::vector<int> fit_counts(static_cast<std::size_t>(p)), fit_displs(static_cast<std::size_t>(p));
+  Index start = 0;
+  for (int r = 0; r < p; ++r) {
+    const Index c = counts[static_cast<std::size_t>(r)];
+    send_counts[static_cast<std::size_t>(r)] = static_cast<int>(c * n);
+    displs[static_cast<std::size_t>(r)] = static_cast<int>(start * n);
+    fit_counts[static_cast<std::size_t>(r)] = static_cast<int>(c);
+    fit_displs[static_cast<std::size_t>(r)] = static_cast<int>(start);
+    start += c;
+  }
+  check(MPI_Scatterv(base, send_counts.data(), displs.data(), MPI_DOUBLE, MPI_IN_PLACE, 0,
+                     MPI_DOUBLE, 0, comm),
+        "MPI_Scatterv(candidates)");
+
+  const Index own = counts[0];
+  Vector all(lambda);
+  if (own > 0) {
+    Eigen::Map<const Matrix> mine(base, n, own);
+    m_local->evaluate(mine, batch, all.head(own));
+  }
+  // Non-blocking so that world rank 0 notices a worker's error report while
+  // it waits (the worker would otherwise report it itself after ~2 s).
+  MPI_Request req;
+  check(MPI_Igatherv(MPI_IN_PLACE, 0, MPI_DOUBLE, all.data(), fit_counts.data(),
+                     fit_displs.data(), MPI_DOUBLE, 0, comm, &req),
+        "MPI_Igatherv(fitness)");
+  int done = 0;
+  while (!done) {
+    check(MPI_Test(&req, &done, MPI_STATUS_IGNORE), "MPI_Test(fitness)");
+    if (!done) detail::poll_remote_errors();
+  }
+  fitness = all;
+
+  ++m_traffic.generations;
+  m_traffic.bytes_sent += static_cast<long long>(p - 1) *
+                          (4 * 8 + static_cast<long long>(batch.count) * 4);
+  m_traffic.bytes_sent += static_cast<long long>((lambda - own) * n) * 8;
+  m_traffic.bytes_received += static_cast<long long>(lambda - own) * 8;
+  m_traffic.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+#endif
+  if (m_after) m_after();
+}
+
+void MpiPopulationEvaluator::release_workers() {
+  if (m_released) return;
+  m_released = true;
+#ifdef NEUROCMA_HAVE_MPI
+  if (m_group.size() == 1) return;
+  const std::int64_t header[4] = {kQuit, 0, 0, 0};
+  for (int r = 1; r < m_group.size(); ++r)
+    check(MPI_Send(header, 4, MPI_INT64_T, r, kTagHeader, m_group.impl().comm),
+          "MPI_Send(quit)");
+#endif
+}
+
+void serve_evaluations(RankGroup& group, PopulationEvaluator& local, const Dataset* data) {
+  if (group.is_leader()) return;
+#ifdef NEUROCMA_HAVE_MPI
+  MPI_Comm comm = group.impl().comm;
+  std::vector<int> idx32;
+  std::vector<Index> idx;
+  Matrix cand;
+  Vector fit;
+  detail::Backoff backoff;
+  for (;;) {
+    std::int64_t header[4] = {0, 0, 0, 0};
+    MPI_Request req;
+    check(MPI_Irecv(header, 4, MPI_INT64_T, 0, kTagHeader, comm, &req), "MPI_Irecv(header)");
+    int done = 0;
+    backoff.reset();
+    while (!done) {
+      check(MPI_Test(&req, &done, MPI_STATUS_IGNORE), "MPI_Test(header)");
+      if (!done) backoff.pause();
+    }
+    if (header[0] == kQuit) return;
+    if (header[0] != kEval) throw RuntimeError("MPI evaluator: unknown command from the leader");
+    detail::maybe_inject_fault(group.world_rank(), "evaluating candidates");
+    const Index n = header[1], count = header[2], mine = header[3];
+    idx32.resize(static_cast<std::size_t>(count));
+    check(MPI_Bcast(idx32.data(), static_cast<int>(count), MPI_INT, 0, comm), "MPI_Bcast(batch)");
+    cand.resize(n, mine);
+    check(MPI_Scatterv(nullptr, nullptr, nullptr, MPI_DOUBLE, cand.data(),
+                       static_cast<int>(n * mine), MPI_DOUBLE, 0, comm),
+          "MPI_Scatterv(candidates)");
+    fit.resize(mine);
+    if (mine > 0) {
+      if (data == nullptr) throw RuntimeError("MPI evaluator: worker has no data set");
+      idx.assign(idx32.begin(), idx32.end());
+      Batch batch{data, idx.data(), count};
+      local.evaluate(cand, batch, fit);
+    }
+    MPI_Request greq;
+    check(MPI_Igatherv(fit.data(), static_cast<int>(mine), MPI_DOUBLE, nullptr, nullptr, nullptr,
+                       MPI_DOUBLE, 0, comm, &greq),
+          "MPI_Igatherv(fitness)");
+    check(MPI_Wait(&greq, MPI_STATUS_IGNORE), "MPI_Wait(fitness)");
+  }
+#else
+  (void)local;
+  (void)data;
+#endif
+}
+
+}  // namespace neurocma
