@@ -85,18 +85,24 @@ void BatchedMlpEvaluator::evaluate(const Eigen::Ref<const Matrix>& candidates,
     if (li + 1 < L) activate(m_mlp.spec().activation, m_act[li]);
   }
 
-  // Softmax cross-entropy per candidate, accumulated in double.
+  // Softmax cross-entropy per candidate: vectorised float log-sum-exp per
+  // sample, summed over the batch in double.
   const MatrixF& logits = m_act[L - 1];
   const Index k = layers.back().out;
+  ensure(m_ce, batch, k);
+  if (m_rowmax.size() != batch) {
+    m_rowmax.resize(batch);
+    m_rowsum.resize(batch);
+  }
   for (Index j = 0; j < lambda; ++j) {
+    const auto block = logits.middleCols(j * k, k);
+    m_rowmax = block.rowwise().maxCoeff();
+    m_ce = (block.colwise() - m_rowmax).array().exp().matrix();
+    m_rowsum = m_ce.rowwise().sum();
     double total = 0.0;
     for (Index i = 0; i < batch; ++i) {
-      float m = logits(i, j * k);
-      for (Index c = 1; c < k; ++c) m = std::max(m, logits(i, j * k + c));
-      double s = 0.0;
-      for (Index c = 0; c < k; ++c) s += std::exp(static_cast<double>(logits(i, j * k + c) - m));
-      total += static_cast<double>(m) + std::log(s) -
-               static_cast<double>(logits(i, j * k + y[static_cast<size_t>(i)]));
+      total += static_cast<double>(m_rowmax(i)) + std::log(static_cast<double>(m_rowsum(i))) -
+               static_cast<double>(block(i, y[static_cast<size_t>(i)]));
     }
     const double f = total / static_cast<double>(batch);
     fitness(j) = std::isfinite(f) ? f : std::numeric_limits<double>::infinity();
