@@ -17,7 +17,7 @@ set -eu
 BUILD=${1:?build dir}
 DATA=${2:?MNIST data dir}
 REPEATS=${3:-3}
-shift 3 2>/dev/null || shift $#
+if [ $# -ge 3 ]; then shift 3; else shift $#; fi
 RANKS=${*:-1 2 4}
 VARIANT=${NEUROCMA_BENCH_VARIANT:-sep}
 EXE="$BUILD/bin/neurocma"

@@ -5,15 +5,17 @@
 
 namespace neurocma::detail {
 
-// Waits politely: spins for the first ~1 ms (low latency between
-// generations), then sleeps with growing pauses of up to 2 ms so idle ranks
-// leave the cores to the ranks that compute.
+// Waits politely: spins (yielding) for the first `spin_us` microseconds, for
+// low latency between generations while the leader runs ask/tell, then
+// sleeps with growing pauses of up to 2 ms so idle ranks leave the cores to
+// the ranks that compute (e.g. workers while their leader trains SGD).
 class Backoff {
  public:
+  explicit Backoff(int spin_us = 1000) : m_spin_us(spin_us) {}
   void pause() {
     using namespace std::chrono;
     if (m_start == steady_clock::time_point{}) m_start = steady_clock::now();
-    if (steady_clock::now() - m_start < microseconds(1000)) {
+    if (steady_clock::now() - m_start < microseconds(m_spin_us)) {
       std::this_thread::yield();
       return;
     }
@@ -28,6 +30,7 @@ class Backoff {
  private:
   std::chrono::steady_clock::time_point m_start{};
   int m_sleep_us = 20;
+  int m_spin_us;
 };
 
 // Test hook: NEUROCMA_FAULT_INJECT=rank:N makes world rank N throw a

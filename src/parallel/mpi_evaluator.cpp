@@ -1,10 +1,10 @@
 // Leader/worker protocol of population evaluation inside a rank group.
 //
 // Per generation (group of P ranks, lambda candidates of dimension n, batch b):
-//   header   leader -> each worker   4 int64
-//   indices  MPI_Bcast               b int32
-//   columns  MPI_Scatterv            n * lambda_r doubles to worker r
-//   fitness  MPI_Gatherv             lambda_r doubles from worker r
+//   header   MPI_Isend to worker r   4 int64
+//   indices  MPI_Isend to worker r   b int32
+//   columns  MPI_Isend to worker r   n * lambda_r doubles
+//   fitness  MPI_Igatherv            lambda_r doubles from worker r
 #include "neurocma/parallel/mpi_evaluator.hpp"
 
 #include <algorithm>
@@ -40,6 +40,8 @@ void maybe_inject_fault(int world_rank, const char* where) {
 namespace {
 enum Command : std::int64_t { kEval = 1, kQuit = 2 };
 constexpr int kTagHeader = 101;
+constexpr int kTagBatch = 102;
+constexpr int kTagColumns = 103;
 
 #ifdef NEUROCMA_HAVE_MPI
 void check(int rc, const char* what) {
@@ -133,43 +135,56 @@ void MpiPopulationEvaluator::evaluate(const Eigen::Ref<const Matrix>& candidates
   const int p = m_group.size();
   const std::vector<Index> counts = partition_counts(lambda, p, m_quantum);
 
-  for (int r = 1; r < p; ++r) {
-    const std::int64_t header[4] = {kEval, n, batch.count, counts[static_cast<std::size_t>(r)]};
-    check(MPI_Send(header, 4, MPI_INT64_T, r, kTagHeader, comm), "MPI_Send(header)");
-  }
-
-  m_idx32.resize(static_cast<std::size_t>(batch.count));
-  for (Index i = 0; i < batch.count; ++i) m_idx32[static_cast<std::size_t>(i)] = static_cast<int>(batch.index[i]);
-  check(MPI_Bcast(m_idx32.data(), static_cast<int>(batch.count), MPI_INT, 0, comm),
-        "MPI_Bcast(batch)");
-
   // Columns are contiguous in a column-major matrix with outer stride n.
   const double* base = candidates.data();
   if (candidates.outerStride() != n) {
     m_contiguous = candidates;
     base = m_contiguous.data();
   }
-  std::vector<int> send_counts(static_cast<std::size_t>(p)), displs(static_cast<std::size_t>(p));
+  m_idx32.resize(static_cast<std::size_t>(batch.count));
+  for (Index i = 0; i < batch.count; ++i)
+    m_idx32[static_cast<std::size_t>(i)] = static_cast<int>(batch.index[i]);
+  // Non-blocking point-to-point sends, so the leader starts on its own share
+  // at once; with a single-copy transport (CMA, XPMEM, RDMA) the workers pull
+  // their columns while the leader computes.
+  m_headers.resize(static_cast<std::size_t>(4 * p));
+  std::vector<MPI_Request> sends;
+  sends.reserve(static_cast<std::size_t>(3 * (p - 1)));
   std::vector<int> fit_counts(static_cast<std::size_t>(p)), fit_displs(static_cast<std::size_t>(p));
   Index start = 0;
   for (int r = 0; r < p; ++r) {
     const Index c = counts[static_cast<std::size_t>(r)];
-    send_counts[static_cast<std::size_t>(r)] = static_cast<int>(c * n);
-    displs[static_cast<std::size_t>(r)] = static_cast<int>(start * n);
     fit_counts[static_cast<std::size_t>(r)] = static_cast<int>(c);
     fit_displs[static_cast<std::size_t>(r)] = static_cast<int>(start);
+    if (r > 0) {
+      std::int64_t* h = &m_headers[static_cast<std::size_t>(4 * r)];
+      h[0] = kEval;
+      h[1] = n;
+      h[2] = batch.count;
+      h[3] = c;
+      MPI_Request q[3];
+      check(MPI_Isend(h, 4, MPI_INT64_T, r, kTagHeader, comm, &q[0]), "MPI_Isend(header)");
+      check(MPI_Isend(m_idx32.data(), static_cast<int>(batch.count), MPI_INT, r, kTagBatch, comm,
+                      &q[1]),
+            "MPI_Isend(batch)");
+      check(MPI_Isend(base + start * n, static_cast<int>(c * n), MPI_DOUBLE, r, kTagColumns, comm,
+                      &q[2]),
+            "MPI_Isend(candidates)");
+      sends.insert(sends.end(), q, q + 3);
+    }
     start += c;
   }
-  check(MPI_Scatterv(base, send_counts.data(), displs.data(), MPI_DOUBLE, MPI_IN_PLACE, 0,
-                     MPI_DOUBLE, 0, comm),
-        "MPI_Scatterv(candidates)");
 
   const Index own = counts[0];
   Vector all(lambda);
+  const auto t1 = std::chrono::steady_clock::now();
   if (own > 0) {
     Eigen::Map<const Matrix> mine(base, n, own);
     m_local->evaluate(mine, batch, all.head(own));
   }
+  const auto t2 = std::chrono::steady_clock::now();
+  check(MPI_Waitall(static_cast<int>(sends.size()), sends.data(), MPI_STATUSES_IGNORE),
+        "MPI_Waitall(sends)");
   // Non-blocking so that world rank 0 notices a worker's error report while
   // it waits (the worker would otherwise report it itself after ~2 s).
   MPI_Request req;
@@ -188,7 +203,11 @@ void MpiPopulationEvaluator::evaluate(const Eigen::Ref<const Matrix>& candidates
                           (4 * 8 + static_cast<long long>(batch.count) * 4);
   m_traffic.bytes_sent += static_cast<long long>((lambda - own) * n) * 8;
   m_traffic.bytes_received += static_cast<long long>(lambda - own) * 8;
-  m_traffic.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const auto t3 = std::chrono::steady_clock::now();
+  m_traffic.seconds += std::chrono::duration<double>(t3 - t0).count();
+  m_traffic.seconds_send += std::chrono::duration<double>(t1 - t0).count();
+  m_traffic.seconds_local += std::chrono::duration<double>(t2 - t1).count();
+  m_traffic.seconds_wait += std::chrono::duration<double>(t3 - t2).count();
 #endif
   if (m_after) m_after();
 }
@@ -213,7 +232,7 @@ void serve_evaluations(RankGroup& group, PopulationEvaluator& local, const Datas
   std::vector<Index> idx;
   Matrix cand;
   Vector fit;
-  detail::Backoff backoff;
+  detail::Backoff backoff(50000);  // generations follow each other within ms
   for (;;) {
     std::int64_t header[4] = {0, 0, 0, 0};
     MPI_Request req;
@@ -229,11 +248,13 @@ void serve_evaluations(RankGroup& group, PopulationEvaluator& local, const Datas
     detail::maybe_inject_fault(group.world_rank(), "evaluating candidates");
     const Index n = header[1], count = header[2], mine = header[3];
     idx32.resize(static_cast<std::size_t>(count));
-    check(MPI_Bcast(idx32.data(), static_cast<int>(count), MPI_INT, 0, comm), "MPI_Bcast(batch)");
+    check(MPI_Recv(idx32.data(), static_cast<int>(count), MPI_INT, 0, kTagBatch, comm,
+                   MPI_STATUS_IGNORE),
+          "MPI_Recv(batch)");
     cand.resize(n, mine);
-    check(MPI_Scatterv(nullptr, nullptr, nullptr, MPI_DOUBLE, cand.data(),
-                       static_cast<int>(n * mine), MPI_DOUBLE, 0, comm),
-          "MPI_Scatterv(candidates)");
+    check(MPI_Recv(cand.data(), static_cast<int>(n * mine), MPI_DOUBLE, 0, kTagColumns, comm,
+                   MPI_STATUS_IGNORE),
+          "MPI_Recv(candidates)");
     fit.resize(mine);
     if (mine > 0) {
       if (data == nullptr) throw RuntimeError("MPI evaluator: worker has no data set");

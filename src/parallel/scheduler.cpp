@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <sstream>
 #include <deque>
 #include <map>
 
@@ -187,12 +188,15 @@ class Master {
 void print_stats(const RankGroup& group, const MpiPopulationEvaluator& ev, int jobs) {
   if (!std::getenv("NEUROCMA_MPI_STATS")) return;
   const EvalTraffic& t = ev.traffic();
-  std::cerr << "neurocma: mpi: group " << group.index() << "/" << group.count() << " leader rank "
+  std::ostringstream os;  // one write, so lines of several ranks do not interleave
+  os << "neurocma: mpi: group " << group.index() << "/" << group.count() << " leader rank "
             << group.world_rank() << " size " << group.size() << ": jobs " << jobs
             << ", distributed generations " << t.generations << ", bytes/generation "
             << static_cast<long long>(t.bytes_per_generation()) << " (sent " << t.bytes_sent
             << ", received " << t.bytes_received << "), evaluate() calls " << t.evaluations
-            << ", seconds in evaluate() " << t.seconds << "\n";
+            << ", seconds in evaluate() " << t.seconds << " (send " << t.seconds_send << ", own share "
+            << t.seconds_local << ", wait " << t.seconds_wait << ")\n";
+  std::cerr << os.str() << std::flush;
 }
 
 void run_schedule(ParallelContext& ctx, const ScheduleOptions& opt, int ranks_per_run,

@@ -2,6 +2,8 @@
 // free, trains each trial's K seeds as separate jobs, records finished trials.
 #include "neurocma/parallel/tune_driver.hpp"
 
+#include "neurocma/parallel/mpi_evaluator.hpp"
+
 #include <unistd.h>
 
 #include <chrono>
@@ -455,6 +457,11 @@ TuneReport run_tune(ParallelContext& ctx, ExperimentConfig cfg, const TuneOption
 
   ScheduleOptions sched;
   sched.ranks_per_run = opt.ranks_per_run;
+  // Workers of a group evaluate CMA-ES populations on the same training split.
+  sched.data = &splits.train;
+  std::vector<Index> widths;
+  for (const LayerView& l : mlp.layers()) widths.push_back(l.out);
+  sched.quantum = partition_quantum(widths);
   execute_dynamic(
       ctx, sched, [&] { return std::make_unique<SerialEvaluator>(mlp); }, next, job_fn,
       on_result);

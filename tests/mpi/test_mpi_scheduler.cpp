@@ -130,7 +130,9 @@ void check_every_job_once(int ranks_per_run, Index quantum) {
   }
   // Work is spread: with several groups more than one leader trained.
   const int g = ranks_per_run > 0 ? std::min(ranks_per_run, ctx.size()) : 1;
-  if (ctx.size() / g > 1) EXPECT_GT(leaders_busy, 1);
+  if (ctx.size() / g > 1) {
+    EXPECT_GT(leaders_busy, 1);
+  }
 }
 
 TEST(Scheduler, EveryJobOnceDefaultGroups) { check_every_job_once(0, 0); }

@@ -9,6 +9,7 @@
 // the same panel position as a serial evaluation (bit-identical fitness for
 // any group size; see docs/parallel.md).
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -54,6 +55,9 @@ struct EvalTraffic {
   long long bytes_received = 0;
   long long evaluations = 0;  // all evaluate() calls, distributed or not
   double seconds = 0;         // wall time inside evaluate() on the leader
+  double seconds_send = 0;    // of which: headers, indices, scatter (distributed calls)
+  double seconds_local = 0;   //   the leader's own share
+  double seconds_wait = 0;    //   waiting for the workers' fitness
   double bytes_per_generation() const {
     return generations ? static_cast<double>(bytes_sent + bytes_received) / generations : 0.0;
   }
@@ -96,6 +100,7 @@ class MpiPopulationEvaluator : public PopulationEvaluator {
   std::function<void()> m_after;
   Matrix m_contiguous;
   std::vector<int> m_idx32;
+  std::vector<std::int64_t> m_headers;
 };
 
 // Worker side: serves the leader's evaluate() calls until release_workers().
