@@ -119,12 +119,7 @@ int run_command(const RunArgs& args, ParallelContext& ctx) {
   Progress progress(static_cast<int>(jobs.size()), cfg.train.max_epochs, args.quiet);
   std::vector<RunRecord> records;
 
-  ScheduleOptions sched;
-  sched.ranks_per_run = args.ranks_per_run;
-  sched.data = &splits.train;
-  std::vector<Index> widths;
-  for (const LayerView& l : mlp.layers()) widths.push_back(l.out);
-  sched.quantum = partition_quantum(widths);
+  const ScheduleOptions sched = population_schedule(mlp, splits.train, args.ranks_per_run);
   execute_jobs(
       ctx, jobs, sched, [&] { return std::make_unique<SerialEvaluator>(mlp); },
       [&](const JobSpec& job, PopulationEvaluator& evaluator) {

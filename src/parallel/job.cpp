@@ -4,6 +4,7 @@
 
 #include "neurocma/core/error.hpp"
 #include "neurocma/core/version.hpp"
+#include "neurocma/parallel/mpi_evaluator.hpp"
 
 namespace neurocma {
 
@@ -79,6 +80,16 @@ std::unique_ptr<TrainingMethod> make_method(const OptimizerConfig& opt, const Ml
   }
   throw ConfigError("optimizer '" + opt.name + "': unknown type '" + opt.type +
                     "', expected sgd, adam or cmaes");
+}
+
+ScheduleOptions population_schedule(const Mlp& mlp, const Dataset& train, int ranks_per_run) {
+  ScheduleOptions sched;
+  sched.ranks_per_run = ranks_per_run;
+  sched.data = &train;
+  std::vector<Index> widths;
+  for (const LayerView& l : mlp.layers()) widths.push_back(l.out);
+  sched.quantum = partition_quantum(widths);
+  return sched;
 }
 
 RunRecord run_job(const ExperimentConfig& cfg, const Splits& splits, const OptimizerConfig& opt,

@@ -2,8 +2,6 @@
 // free, trains each trial's K seeds as separate jobs, records finished trials.
 #include "neurocma/parallel/tune_driver.hpp"
 
-#include "neurocma/parallel/mpi_evaluator.hpp"
-
 #include <unistd.h>
 
 #include <chrono>
@@ -455,13 +453,7 @@ TuneReport run_tune(ParallelContext& ctx, ExperimentConfig cfg, const TuneOption
     progress.trial_done(o.name, r, best_so_far);
   };
 
-  ScheduleOptions sched;
-  sched.ranks_per_run = opt.ranks_per_run;
-  // Workers of a group evaluate CMA-ES populations on the same training split.
-  sched.data = &splits.train;
-  std::vector<Index> widths;
-  for (const LayerView& l : mlp.layers()) widths.push_back(l.out);
-  sched.quantum = partition_quantum(widths);
+  const ScheduleOptions sched = population_schedule(mlp, splits.train, opt.ranks_per_run);
   execute_dynamic(
       ctx, sched, [&] { return std::make_unique<SerialEvaluator>(mlp); }, next, job_fn,
       on_result);

@@ -23,10 +23,6 @@ std::string bin() {
   const char* b = std::getenv("NEUROCMA_BIN_DIR");
   return std::string(b ? b : "build/bin") + "/neurocma";
 }
-std::string src_dir() {
-  const char* s = std::getenv("NEUROCMA_SOURCE_DIR");
-  return s ? s : ".";
-}
 
 struct Result {
   int code;

@@ -8,6 +8,7 @@
 
 #include "neurocma/io/config.hpp"
 #include "neurocma/io/results.hpp"
+#include "neurocma/parallel/scheduler.hpp"
 #include "neurocma/train/trainer.hpp"
 
 namespace neurocma {
@@ -23,6 +24,10 @@ MlpSpec model_spec(const ExperimentConfig& cfg, Index features, int classes);
 std::unique_ptr<TrainingMethod> make_method(const OptimizerConfig& opt, const Mlp& mlp,
                                             const Eigen::Ref<const Vector>& params0,
                                             std::uint64_t seed, PopulationEvaluator& evaluator);
+
+// Scheduler options for jobs on this model: group workers evaluate batches of
+// `train`, split in candidate quanta that keep fitness values bit-identical.
+ScheduleOptions population_schedule(const Mlp& mlp, const Dataset& train, int ranks_per_run);
 
 // Trains one job on already loaded splits; returns its complete record.
 RunRecord run_job(const ExperimentConfig& cfg, const Splits& splits, const OptimizerConfig& opt,
