@@ -51,7 +51,9 @@ void BM_AdamStep(benchmark::State& state) {
 }
 BENCHMARK(BM_AdamStep)->Arg(64)->Arg(256)->Unit(benchmark::kMicrosecond);
 
-void BM_PopulationBatched(benchmark::State& state) {
+// Times one population evaluation (batched or reference) of lambda random
+// 196-32-10 candidates on a batch, reporting GFLOP/s.
+void population_bench(benchmark::State& state, bool batched) {
   const Index lambda = state.range(0), batch = state.range(1);
   Mlp mlp({196, {32}, 10, Activation::kRelu});
   Rng rng(3);
@@ -61,32 +63,21 @@ void BM_PopulationBatched(benchmark::State& state) {
   BatchedMlpEvaluator ev(mlp);
   Vector f(lambda);
   for (auto _ : state) {
-    ev.evaluate(cand, d.X, d.y, f);
+    if (batched)
+      ev.evaluate(cand, d.X, d.y, f);
+    else
+      reference_population_fitness(mlp, cand, d.X, d.y, f);
     benchmark::DoNotOptimize(f.data());
   }
   state.counters["GFLOPs"] = benchmark::Counter(ev.flops(lambda, batch) * 1e-9 *
                                                     static_cast<double>(state.iterations()),
                                                 benchmark::Counter::kIsRate);
 }
+
+void BM_PopulationBatched(benchmark::State& state) { population_bench(state, true); }
 BENCHMARK(BM_PopulationBatched)->Args({100, 256})->Unit(benchmark::kMillisecond);
 
-void BM_PopulationReference(benchmark::State& state) {
-  const Index lambda = state.range(0), batch = state.range(1);
-  Mlp mlp({196, {32}, 10, Activation::kRelu});
-  Rng rng(3);
-  Matrix cand(mlp.num_params(), lambda);
-  for (Index j = 0; j < lambda; ++j) cand.col(j) = mlp.init(rng);
-  const Dataset d = synthetic(batch, 196, 10, 4);
-  BatchedMlpEvaluator ev(mlp);
-  Vector f(lambda);
-  for (auto _ : state) {
-    reference_population_fitness(mlp, cand, d.X, d.y, f);
-    benchmark::DoNotOptimize(f.data());
-  }
-  state.counters["GFLOPs"] = benchmark::Counter(ev.flops(lambda, batch) * 1e-9 *
-                                                    static_cast<double>(state.iterations()),
-                                                benchmark::Counter::kIsRate);
-}
+void BM_PopulationReference(benchmark::State& state) { population_bench(state, false); }
 BENCHMARK(BM_PopulationReference)->Args({100, 256})->Unit(benchmark::kMillisecond);
 
 // The machine's float GEMM throughput at the population's first-layer shape
