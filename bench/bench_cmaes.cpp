@@ -37,12 +37,13 @@ void BM_Generation(benchmark::State& state, CmaVariant v, CmaFullForm form, bool
     es.tell(fit);
     benchmark::DoNotOptimize(es.mean().data());
   }
-  if (!std::isfinite(es.sigma()) || !std::isfinite(es.best_f()) || es.best_f() > 2.0 * static_cast<double>(n))
+  if (!std::isfinite(es.sigma()) || !std::isfinite(es.best_f()) ||
+      es.best_f() > 2.0 * static_cast<double>(n))
     state.SkipWithError("CMA-ES diverged during the benchmark");
   state.counters["n"] = static_cast<double>(n);
   state.counters["lambda"] = static_cast<double>(lambda);
-  state.counters["gen_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()),
-                                                   benchmark::Counter::kIsRate);
+  state.counters["gen_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
 constexpr int kN = 6634;
@@ -51,27 +52,55 @@ constexpr int kLambda = 100;
 }  // namespace
 
 BENCHMARK_CAPTURE(BM_Generation, full_matrix_f32, CmaVariant::kFull, CmaFullForm::kMatrix, true)
-    ->Args({kN, kLambda})->Unit(benchmark::kMillisecond)->MinTime(3.0)->Repetitions(5)
-    ->ReportAggregatesOnly(true)->UseRealTime();
+    ->Args({kN, kLambda})
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(3.0)
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true)
+    ->UseRealTime();
 BENCHMARK_CAPTURE(BM_Generation, full_matrix_f64, CmaVariant::kFull, CmaFullForm::kMatrix, false)
-    ->Args({kN, kLambda})->Unit(benchmark::kMillisecond)->MinTime(3.0)->Repetitions(3)
-    ->ReportAggregatesOnly(true)->UseRealTime();
+    ->Args({kN, kLambda})
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(3.0)
+    ->Repetitions(3)
+    ->ReportAggregatesOnly(true)
+    ->UseRealTime();
 BENCHMARK_CAPTURE(BM_Generation, sep, CmaVariant::kSep, CmaFullForm::kAuto, true)
-    ->Args({kN, kLambda})->Unit(benchmark::kMillisecond)->MinTime(2.0)->Repetitions(5)
-    ->ReportAggregatesOnly(true)->UseRealTime();
+    ->Args({kN, kLambda})
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(2.0)
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true)
+    ->UseRealTime();
 BENCHMARK_CAPTURE(BM_Generation, lm, CmaVariant::kLm, CmaFullForm::kAuto, true)
-    ->Args({kN, kLambda})->Unit(benchmark::kMillisecond)->MinTime(2.0)->Repetitions(5)
-    ->ReportAggregatesOnly(true)->UseRealTime();
+    ->Args({kN, kLambda})
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(2.0)
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true)
+    ->UseRealTime();
 // The eigen form at full size: one decomposition interval, once (minutes).
 BENCHMARK_CAPTURE(BM_Generation, full_eigen, CmaVariant::kFull, CmaFullForm::kEigen, true)
-    ->Args({kN, kLambda})->Unit(benchmark::kMillisecond)->Iterations(13)->UseRealTime();
+    ->Args({kN, kLambda})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(13)
+    ->UseRealTime();
 // Scaling of the eigen form at smaller n (decomposition interval 1-8 generations).
 BENCHMARK_CAPTURE(BM_Generation, full_eigen_small, CmaVariant::kFull, CmaFullForm::kEigen, true)
-    ->Args({500, kLambda})->Args({1000, kLambda})->Args({2000, kLambda})
-    ->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
-BENCHMARK_CAPTURE(BM_Generation, full_matrix_f32_small, CmaVariant::kFull, CmaFullForm::kMatrix, true)
-    ->Args({500, kLambda})->Args({1000, kLambda})->Args({2000, kLambda})
-    ->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
+    ->Args({500, kLambda})
+    ->Args({1000, kLambda})
+    ->Args({2000, kLambda})
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(2.0)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_Generation, full_matrix_f32_small, CmaVariant::kFull, CmaFullForm::kMatrix,
+                  true)
+    ->Args({500, kLambda})
+    ->Args({1000, kLambda})
+    ->Args({2000, kLambda})
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(2.0)
+    ->UseRealTime();
 
 // The kernels behind the full-form choice (docs/cmaes.md): the sampling product
 // n x n times n x lambda in float and double, the double SYRK of the eigen form,
@@ -121,11 +150,20 @@ void BM_EigenSolver(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_SampleGemmF32)->Args({kN, kLambda})->Unit(benchmark::kMillisecond)->Repetitions(3)
+BENCHMARK(BM_SampleGemmF32)
+    ->Args({kN, kLambda})
+    ->Unit(benchmark::kMillisecond)
+    ->Repetitions(3)
     ->ReportAggregatesOnly(true);
-BENCHMARK(BM_SampleGemmF64)->Args({kN, kLambda})->Unit(benchmark::kMillisecond)->Repetitions(3)
+BENCHMARK(BM_SampleGemmF64)
+    ->Args({kN, kLambda})
+    ->Unit(benchmark::kMillisecond)
+    ->Repetitions(3)
     ->ReportAggregatesOnly(true);
-BENCHMARK(BM_SyrkF64)->Args({kN, kLambda / 2 + 1})->Unit(benchmark::kMillisecond)->Repetitions(3)
+BENCHMARK(BM_SyrkF64)
+    ->Args({kN, kLambda / 2 + 1})
+    ->Unit(benchmark::kMillisecond)
+    ->Repetitions(3)
     ->ReportAggregatesOnly(true);
 BENCHMARK(BM_EigenSolver)->Arg(1500)->Unit(benchmark::kMillisecond)->Iterations(2);
 

@@ -46,8 +46,8 @@ void BM_AdamStep(benchmark::State& state) {
     start += batch;
   }
   state.SetItemsProcessed(state.iterations() * batch);
-  state.counters["samples_per_s"] =
-      benchmark::Counter(static_cast<double>(state.iterations() * batch), benchmark::Counter::kIsRate);
+  state.counters["samples_per_s"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * batch), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_AdamStep)->Arg(64)->Arg(256)->Unit(benchmark::kMicrosecond);
 
@@ -69,15 +69,19 @@ void population_bench(benchmark::State& state, bool batched) {
       reference_population_fitness(mlp, cand, d.X, d.y, f);
     benchmark::DoNotOptimize(f.data());
   }
-  state.counters["GFLOPs"] = benchmark::Counter(ev.flops(lambda, batch) * 1e-9 *
-                                                    static_cast<double>(state.iterations()),
-                                                benchmark::Counter::kIsRate);
+  state.counters["GFLOPs"] =
+      benchmark::Counter(ev.flops(lambda, batch) * 1e-9 * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
 }
 
-void BM_PopulationBatched(benchmark::State& state) { population_bench(state, true); }
+void BM_PopulationBatched(benchmark::State& state) {
+  population_bench(state, true);
+}
 BENCHMARK(BM_PopulationBatched)->Args({100, 256})->Unit(benchmark::kMillisecond);
 
-void BM_PopulationReference(benchmark::State& state) { population_bench(state, false); }
+void BM_PopulationReference(benchmark::State& state) {
+  population_bench(state, false);
+}
 BENCHMARK(BM_PopulationReference)->Args({100, 256})->Unit(benchmark::kMillisecond);
 
 // The machine's float GEMM throughput at the population's first-layer shape
@@ -89,9 +93,9 @@ void BM_Gemm(benchmark::State& state) {
     c.noalias() = a * b;
     benchmark::DoNotOptimize(c.data());
   }
-  state.counters["GFLOPs"] = benchmark::Counter(2.0 * static_cast<double>(m * k * n) * 1e-9 *
-                                                    static_cast<double>(state.iterations()),
-                                                benchmark::Counter::kIsRate);
+  state.counters["GFLOPs"] = benchmark::Counter(
+      2.0 * static_cast<double>(m * k * n) * 1e-9 * static_cast<double>(state.iterations()),
+      benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_Gemm)->Args({256, 196, 3200})->Args({1024, 1024, 1024})->Unit(benchmark::kMillisecond);
 

@@ -32,24 +32,29 @@ struct OptimizeArgs {
 
 void add_optimize_command(CLI::App& app, Action& action, ParallelContext& ctx) {
   auto args = std::make_shared<OptimizeArgs>();
-  CLI::App* sub = app.add_subcommand("optimize", "Run CMA-ES on a test function; prints one JSON line");
+  CLI::App* sub =
+      app.add_subcommand("optimize", "Run CMA-ES on a test function; prints one JSON line");
   sub->add_option("--function", args->function,
                   "sphere|ellipsoid|rotated_ellipsoid|cigar|discus|rosenbrock|rastrigin")
       ->capture_default_str();
   sub->add_option("--dim", args->dim, "Dimension n")->capture_default_str();
   sub->add_option("--optimizer", args->optimizer, "full|sep|lm")->capture_default_str();
-  sub->add_option("--full-form", args->full_form, "auto|eigen|matrix (full only)")->capture_default_str();
+  sub->add_option("--full-form", args->full_form, "auto|eigen|matrix (full only)")
+      ->capture_default_str();
   sub->add_option("--x0", args->x0, "Start value for every coordinate (default: per function)");
-  sub->add_option("--popsize", args->popsize, "lambda (0: 4 + floor(3 ln n))")->capture_default_str();
+  sub->add_option("--popsize", args->popsize, "lambda (0: 4 + floor(3 ln n))")
+      ->capture_default_str();
   sub->add_option("--sigma0", args->sigma0, "Initial step size (default: per function)");
   sub->add_option("--seed", args->seed, "Seed of the optimizer stream")->capture_default_str();
   sub->add_option("--target", args->target, "Stop when best f <= target")->capture_default_str();
-  sub->add_option("--max-evals", args->max_evals, "Evaluation budget (0: 1e4 * dim)")->capture_default_str();
+  sub->add_option("--max-evals", args->max_evals, "Evaluation budget (0: 1e4 * dim)")
+      ->capture_default_str();
   sub->add_flag("--active", args->active, "Active CMA (negative weights)");
   sub->add_flag("--mirrored", args->mirrored, "Mirrored sampling");
   sub->callback([args, &action, &ctx] {
     action = [args, &ctx]() -> int {
-      if (args->dim < 1) throw ConfigError("--dim: expected >= 1, got " + std::to_string(args->dim));
+      if (args->dim < 1)
+        throw ConfigError("--dim: expected >= 1, got " + std::to_string(args->dim));
       if (args->max_evals < 0)
         throw ConfigError("--max-evals: expected >= 0, got " + std::to_string(args->max_evals));
       const Index n = static_cast<Index>(args->dim);

@@ -141,8 +141,9 @@ int run_command(const RunArgs& args, ParallelContext& ctx) {
   if (interrupted()) {
     // The partial results file is removed with the writer; nothing looks complete.
     writer.reset();
-    if (ctx.is_root()) std::cerr << "neurocma: interrupted by signal " << interrupt_signal()
-                                 << "; no results written\n";
+    if (ctx.is_root())
+      std::cerr << "neurocma: interrupted by signal " << interrupt_signal()
+                << "; no results written\n";
     return kExitInterrupted;
   }
   if (!ctx.is_root()) return kExitOk;
@@ -176,7 +177,8 @@ void add_run_command(CLI::App& app, Action& action, ParallelContext& ctx) {
   cmd->add_option("--run-range", args->run_range, "Run indices A:B (A..B-1), for job arrays");
   cmd->add_option("--result-file", args->result_file, "Results file path (default OUT/NAME.h5)");
   cmd->add_option("--ranks-per-run", args->ranks_per_run, "MPI ranks per CMA-ES run (0 = auto)");
-  cmd->callback([args, &action, &ctx] { action = [args, &ctx] { return run_command(*args, ctx); }; });
+  cmd->callback(
+      [args, &action, &ctx] { action = [args, &ctx] { return run_command(*args, ctx); }; });
 }
 
 }  // namespace neurocma::cli

@@ -34,7 +34,8 @@ void add_tune_command(CLI::App& app, Action& action, ParallelContext& ctx) {
   CLI::App* cmd = app.add_subcommand(
       "tune", "Search the hyperparameters of every optimizer of CONFIG (TPE or random)");
   cmd->add_option("config", args->config, "Experiment config (native or study JSON)")->required();
-  cmd->add_option("--trials", args->opt.trials, "Trials per optimizer (total, including recorded ones)")
+  cmd->add_option("--trials", args->opt.trials,
+                  "Trials per optimizer (total, including recorded ones)")
       ->capture_default_str();
   cmd->add_option("--optimizer", args->opt.optimizer, "Tune only this optimizer");
   cmd->add_option("--sampler", args->opt.sampler, "tpe | random")->capture_default_str();
@@ -45,9 +46,8 @@ void add_tune_command(CLI::App& app, Action& action, ParallelContext& ctx) {
   cmd->add_option("--data-dir", args->data_dir, "Directory holding the data files");
   cmd->add_option("--ranks-per-run", args->opt.ranks_per_run, "MPI ranks per trial run (0 = auto)");
   cmd->add_flag("--quiet", args->opt.quiet, "No progress lines and no trial table");
-  cmd->callback([args, &action, &ctx] {
-    action = [args, &ctx] { return tune_command(*args, ctx); };
-  });
+  cmd->callback(
+      [args, &action, &ctx] { action = [args, &ctx] { return tune_command(*args, ctx); }; });
 }
 
 }  // namespace neurocma::cli

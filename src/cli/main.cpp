@@ -21,8 +21,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e, ctx.is_root() ? std::cout : std::cerr,
-                              ctx.is_root() ? std::cerr : std::cerr);
+    const int code =
+        app.exit(e, ctx.is_root() ? std::cout : std::cerr, ctx.is_root() ? std::cerr : std::cerr);
     return code == 0 ? kExitOk : kExitUsage;
   }
   int code = kExitOk;

@@ -37,8 +37,8 @@ std::string clock_string(double seconds) {
 }  // namespace
 
 void print_summary(std::ostream& out, const std::vector<RunRecord>& records) {
-  static const char* kCols[] = {"time",     "train_loss", "train_acc",   "val_loss",   "val_acc",
-                                "test_loss", "test_acc",  "model_evals", "grad_evals", "epochs"};
+  static const char* kCols[] = {"time",      "train_loss", "train_acc",   "val_loss",   "val_acc",
+                                "test_loss", "test_acc",   "model_evals", "grad_evals", "epochs"};
   std::vector<std::string> order;
   std::map<std::string, std::vector<std::vector<double>>> by_opt;
   for (const RunRecord& r : records) {
@@ -47,10 +47,16 @@ void print_summary(std::ostream& out, const std::vector<RunRecord>& records) {
     const RunResult& f = r.result;
     auto& cols = by_opt[key];
     cols.resize(10);
-    const double vals[] = {f.time,     f.train_loss, f.train_acc,
-                           f.val_loss, f.val_acc,    f.test_loss,
-                           f.test_acc, static_cast<double>(f.model_evals),
-                           static_cast<double>(f.grad_evals), static_cast<double>(f.epochs)};
+    const double vals[] = {f.time,
+                           f.train_loss,
+                           f.train_acc,
+                           f.val_loss,
+                           f.val_acc,
+                           f.test_loss,
+                           f.test_acc,
+                           static_cast<double>(f.model_evals),
+                           static_cast<double>(f.grad_evals),
+                           static_cast<double>(f.epochs)};
     for (int i = 0; i < 10; ++i) cols[static_cast<size_t>(i)].push_back(vals[i]);
   }
   std::vector<std::vector<std::string>> rows;
@@ -134,8 +140,8 @@ void Progress::job_finished(const RunRecord& rec) {
   std::ostringstream line;
   line << "done " << m_done << "/" << m_total << "  run " << rec.run_index << "  " << rec.optimizer
        << "  epochs " << rec.result.epochs << "  test_acc " << std::fixed << std::setprecision(4)
-       << rec.result.test_acc << "  (" << rec.result.stop_reason << ", "
-       << std::setprecision(2) << rec.result.time << " s)";
+       << rec.result.test_acc << "  (" << rec.result.stop_reason << ", " << std::setprecision(2)
+       << rec.result.time << " s)";
   if (m_tty) std::cerr << "\r\033[K";
   std::cerr << "[neurocma] " << line.str() << "\n";
 }

@@ -34,8 +34,8 @@ std::vector<Index> permutation(Index n, Rng& rng) {
 
 }  // namespace
 
-SplitIndices stratified_split(const std::vector<int>& labels, int num_classes,
-                              double train_ratio, double val_ratio, Rng& rng) {
+SplitIndices stratified_split(const std::vector<int>& labels, int num_classes, double train_ratio,
+                              double val_ratio, Rng& rng) {
   check_ratios(train_ratio, val_ratio);
   if (num_classes <= 0)
     throw ConfigError("stratified_split: num_classes " + std::to_string(num_classes) +
@@ -87,8 +87,8 @@ SplitIndices random_split(Index n, double train_ratio, double val_ratio, Rng& rn
 
 SplitIndices holdout_split(Index n, Index val_count, Rng& rng) {
   if (val_count < 0 || val_count > n)
-    throw ConfigError("holdout_split: val_size " + std::to_string(val_count) +
-                      " must be in [0, " + std::to_string(n) + "]");
+    throw ConfigError("holdout_split: val_size " + std::to_string(val_count) + " must be in [0, " +
+                      std::to_string(n) + "]");
   const std::vector<Index> p = permutation(n, rng);
   SplitIndices out;
   out.val.assign(p.begin(), p.begin() + val_count);

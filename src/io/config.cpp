@@ -236,8 +236,8 @@ const std::vector<std::string> kOptimizerTypes = {"sgd", "adam", "cmaes"};
 
 void check_ratios(const Reader& r, const std::string& key, double a, double b, double c) {
   if (std::fabs(a + b + c - 1.0) > 1e-6) {
-    r.fail(key, "expected the train, validation and test ratios to sum to 1, got " +
-                    fmt_num(a + b + c));
+    r.fail(key,
+           "expected the train, validation and test ratios to sum to 1, got " + fmt_num(a + b + c));
   }
 }
 
@@ -246,8 +246,8 @@ DatasetConfig parse_dataset(Reader& r) {
   d.name = r.choice("name", d.name, kDatasets);
   d.data_dir = r.string("data_dir", d.data_dir);
   d.pool = static_cast<int>(r.integer("pool", d.pool, 1, 28));
-  if (28 % d.pool != 0) r.fail("pool", "expected a divisor of 28 (1, 2, 4, 7, 14, 28), got " +
-                                           std::to_string(d.pool));
+  if (28 % d.pool != 0)
+    r.fail("pool", "expected a divisor of 28 (1, 2, 4, 7, 14, 28), got " + std::to_string(d.pool));
   d.standardize = r.boolean("standardize", d.standardize);
   const bool iris = d.name == "iris";
   d.split = r.choice("split", iris ? "ratio" : "official", {"official", "ratio"});
@@ -261,8 +261,8 @@ DatasetConfig parse_dataset(Reader& r) {
   d.val_size = static_cast<Index>(r.integer("val_size", d.val_size, 1, 59999));
   d.limit = static_cast<Index>(r.integer("limit", d.limit, 0));
   if (!iris && d.split == "official" && d.limit > 0 && d.val_size >= d.limit) {
-    r.fail("val_size", "expected fewer than limit (" + std::to_string(d.limit) +
-                           ") samples, got " + std::to_string(d.val_size));
+    r.fail("val_size", "expected fewer than limit (" + std::to_string(d.limit) + ") samples, got " +
+                           std::to_string(d.val_size));
   }
   r.finish();
   return d;
@@ -312,9 +312,10 @@ OptimizerConfig parse_optimizer(Reader& r, Index num_params, const std::string& 
     o.weight_decay = r.number("weight_decay", o.weight_decay, 0, false, kInf, false);
     o.nesterov = r.boolean("nesterov", o.nesterov);
     if (o.nesterov && (o.momentum <= 0 || o.dampening != 0)) {
-      r.fail("nesterov", "requires momentum > 0 and dampening = 0 (as torch.optim.SGD), got "
-                         "momentum " + fmt_num(o.momentum) + " and dampening " +
-                             fmt_num(o.dampening));
+      r.fail("nesterov",
+             "requires momentum > 0 and dampening = 0 (as torch.optim.SGD), got "
+             "momentum " +
+                 fmt_num(o.momentum) + " and dampening " + fmt_num(o.dampening));
     }
   } else if (o.type == "adam") {
     o.lr = r.number("lr", o.lr, 0, true, kInf, false);
@@ -366,7 +367,9 @@ OptimizerConfig parse_optimizer(Reader& r, Index num_params, const std::string& 
   return o;
 }
 
-void finalize(ExperimentConfig& cfg) { cfg.resolved = to_json(cfg); }
+void finalize(ExperimentConfig& cfg) {
+  cfg.resolved = to_json(cfg);
+}
 
 ExperimentConfig parse_native(const json& j, const std::string& file) {
   ExperimentConfig cfg;
@@ -452,8 +455,8 @@ ExperimentConfig parse_study(const json& j, const std::string& file) {
   }
   check_ratios(r, "train_val_test_ratios", q[0], q[1], q[2]);
 
-  const Index batch = static_cast<Index>(
-      r.integer("batch_size", 0, 1, std::numeric_limits<int>::max(), true));
+  const Index batch =
+      static_cast<Index>(r.integer("batch_size", 0, 1, std::numeric_limits<int>::max(), true));
   const int epochs = static_cast<int>(r.integer("epochs", 0, 1, 1000000, true));
   r.boolean("use_wandb", false);  // accepted and ignored: no W&B logging here
   r.integer("log_interval", 1, 1);
@@ -475,10 +478,8 @@ ExperimentConfig parse_study(const json& j, const std::string& file) {
   {
     Reader m(r.require("mlp_layers", "an object"), file, "mlp_layers");
     const long long in = m.integer("input_dim", 0, 1, std::numeric_limits<int>::max(), true);
-    const long long hidden =
-        m.integer("hidden_dim", 0, 1, std::numeric_limits<int>::max(), true);
-    const long long out =
-        m.integer("output_dim", 0, 1, std::numeric_limits<int>::max(), true);
+    const long long hidden = m.integer("hidden_dim", 0, 1, std::numeric_limits<int>::max(), true);
+    const long long out = m.integer("output_dim", 0, 1, std::numeric_limits<int>::max(), true);
     m.finish();
     if (in != shape.input) {
       m.fail("input_dim", "expected " + std::to_string(shape.input) + " for " + dataset +
@@ -486,8 +487,8 @@ ExperimentConfig parse_study(const json& j, const std::string& file) {
                               std::to_string(in));
     }
     if (out != shape.output) {
-      m.fail("output_dim", "expected " + std::to_string(shape.output) + " classes for " +
-                               dataset + ", got " + std::to_string(out));
+      m.fail("output_dim", "expected " + std::to_string(shape.output) + " classes for " + dataset +
+                               ", got " + std::to_string(out));
     }
     cfg.model.hidden = {static_cast<Index>(hidden)};
     cfg.model.activation = "sigmoid";
@@ -593,16 +594,11 @@ nlohmann::json to_json(const ExperimentConfig& cfg) {
   json j = json::object();
   j["name"] = cfg.name;
   const DatasetConfig& d = cfg.dataset;
-  j["dataset"] = {{"name", d.name},
-                  {"data_dir", d.data_dir},
-                  {"pool", d.pool},
-                  {"standardize", d.standardize},
-                  {"split", d.split},
-                  {"train_ratio", d.train_ratio},
-                  {"val_ratio", d.val_ratio},
-                  {"test_ratio", d.test_ratio},
-                  {"val_size", d.val_size},
-                  {"limit", d.limit}};
+  j["dataset"] = {{"name", d.name},           {"data_dir", d.data_dir},
+                  {"pool", d.pool},           {"standardize", d.standardize},
+                  {"split", d.split},         {"train_ratio", d.train_ratio},
+                  {"val_ratio", d.val_ratio}, {"test_ratio", d.test_ratio},
+                  {"val_size", d.val_size},   {"limit", d.limit}};
   j["model"] = {{"hidden", cfg.model.hidden}, {"activation", cfg.model.activation}};
   const TrainConfig& t = cfg.train;
   j["train"] = {{"batch_size", t.batch_size},

@@ -72,8 +72,8 @@ std::string cached_sha256(const std::string& path, const std::vector<std::uint8_
   struct stat st {};
   std::string key;
   if (::stat(path.c_str(), &st) == 0)
-    key = path + "|" + std::to_string(st.st_size) + "|" + std::to_string(st.st_mtim.tv_sec) +
-          "." + std::to_string(st.st_mtim.tv_nsec);
+    key = path + "|" + std::to_string(st.st_size) + "|" + std::to_string(st.st_mtim.tv_sec) + "." +
+          std::to_string(st.st_mtim.tv_nsec);
   {
     std::lock_guard<std::mutex> lock(mutex);
     auto it = cache.find(key);
@@ -101,8 +101,8 @@ void check_sum(const std::string& name, const std::string& base, const std::stri
       throw RuntimeError(path + ": this is the official " + other + " file, not " + name +
                          "; point the data directory at the " + name + " files");
   }
-  warn << "neurocma: warning: " << path << ": unknown SHA-256 " << sum
-       << " (not the official " << name << " file); using it anyway\n";
+  warn << "neurocma: warning: " << path << ": unknown SHA-256 " << sum << " (not the official "
+       << name << " file); using it anyway\n";
 }
 
 std::string read_text_file(const std::string& path) {
@@ -134,8 +134,7 @@ void standardize(Splits& s) {
 std::size_t gzip_size_hint(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   unsigned char magic[2] = {0, 0};
-  if (!in.read(reinterpret_cast<char*>(magic), 2) || magic[0] != 0x1f || magic[1] != 0x8b)
-    return 0;
+  if (!in.read(reinterpret_cast<char*>(magic), 2) || magic[0] != 0x1f || magic[1] != 0x8b) return 0;
   unsigned char trailer[4];
   if (!in.seekg(-4, std::ios::end) || !in.read(reinterpret_cast<char*>(trailer), 4)) return 0;
   const std::size_t isize = std::size_t{trailer[0]} | (std::size_t{trailer[1]} << 8) |
@@ -163,8 +162,8 @@ int run_program(const std::vector<std::string>& args) {
 }
 
 void download(const std::string& url, const std::string& out) {
-  int rc = run_program({"curl", "--fail", "--silent", "--show-error", "--location", "--retry",
-                        "2", "--output", out, url});
+  int rc = run_program({"curl", "--fail", "--silent", "--show-error", "--location", "--retry", "2",
+                        "--output", out, url});
   std::string tool = "curl";
   if (rc == -1) {
     tool = "wget";
@@ -250,9 +249,9 @@ std::string default_mirror(const std::string& name) {
 
 std::vector<std::uint8_t> read_gz_file(const std::string& path) {
   if (!is_file(path))
-    throw RuntimeError(path + ": cannot open: " +
-                       (::access(path.c_str(), F_OK) == 0 ? "not a regular file"
-                                                          : std::strerror(ENOENT)));
+    throw RuntimeError(
+        path + ": cannot open: " +
+        (::access(path.c_str(), F_OK) == 0 ? "not a regular file" : std::strerror(ENOENT)));
   gzFile f = ::gzopen(path.c_str(), "rb");
   if (!f) throw RuntimeError(path + ": cannot open: " + std::strerror(errno));
   std::vector<std::uint8_t> out;
@@ -282,7 +281,8 @@ void write_gz_file(const std::string& path, const std::vector<std::uint8_t>& byt
   if (!f) throw RuntimeError(path + ": cannot create: " + std::strerror(errno));
   std::size_t done = 0;
   while (done < bytes.size()) {
-    const unsigned chunk = static_cast<unsigned>(std::min<std::size_t>(bytes.size() - done, 1 << 20));
+    const unsigned chunk =
+        static_cast<unsigned>(std::min<std::size_t>(bytes.size() - done, 1 << 20));
     if (::gzwrite(f, bytes.data() + done, chunk) != static_cast<int>(chunk)) {
       ::gzclose(f);
       throw RuntimeError(path + ": write failed");
@@ -350,8 +350,8 @@ void truncate(RawIdx& raw, Index n) {
 Dataset to_dataset(const RawIdx& raw, const std::string& name, int pool) {
   const std::int64_t rows = raw.images.dims[1], cols = raw.images.dims[2];
   if (pool != 1 && rows != cols)
-    throw RuntimeError(name + ": images of " + std::to_string(rows) + " x " +
-                       std::to_string(cols) + " pixels are not square; cannot pool");
+    throw RuntimeError(name + ": images of " + std::to_string(rows) + " x " + std::to_string(cols) +
+                       " pixels are not square; cannot pool");
   const Index pixels = rows * cols;
   const Index out_pixels = pixels / (static_cast<Index>(pool) * pool);
   if (pool != 1 && rows % pool != 0)
@@ -377,8 +377,8 @@ Dataset to_dataset(const RawIdx& raw, const std::string& name, int pool) {
 
 }  // namespace
 
-Dataset load_idx_dataset(const std::string& dir, const std::string& prefix,
-                         const std::string& name, std::ostream& warn) {
+Dataset load_idx_dataset(const std::string& dir, const std::string& prefix, const std::string& name,
+                         std::ostream& warn) {
   return to_dataset(load_raw(dir, prefix, name, warn), name, 1);
 }
 
@@ -406,8 +406,7 @@ Splits load_splits(const DatasetConfig& cfg, std::uint64_t data_seed, std::ostre
     train_raw = RawIdx{};
     if (cfg.split == "official") {
       Index val = cfg.val_size;
-      if (val < 0)
-        throw ConfigError("dataset.val_size " + std::to_string(val) + ": expected >= 0");
+      if (val < 0) throw ConfigError("dataset.val_size " + std::to_string(val) + ": expected >= 0");
       // Small smoke-test subsets keep a sixth for validation instead of failing.
       if (val >= train.size()) val = train.size() / 6;
       const SplitIndices idx = holdout_split(train.size(), val, rng);
@@ -434,7 +433,8 @@ Splits load_splits(const DatasetConfig& cfg, std::uint64_t data_seed, std::ostre
 void fetch_dataset(const std::string& name, const std::string& dest, const std::string& base_url,
                    std::ostream& log) {
   if (!is_image_dataset(name))
-    throw ConfigError("fetch-data: unknown data set '" + name + "': expected mnist or fashion-mnist");
+    throw ConfigError("fetch-data: unknown data set '" + name +
+                      "': expected mnist or fashion-mnist");
   fetch_dataset(name, dest, base_url, known_checksums(name), log);
 }
 
@@ -470,8 +470,8 @@ void fetch_dataset(const std::string& name, const std::string& dest, const std::
       download(url, tmp);
       const std::string sum = sha256_hex(read_gz_file(tmp));
       if (sum != it->second)
-        throw RuntimeError(url + ": SHA-256 of the decompressed content is " + sum +
-                           ", expected " + it->second + "; download deleted");
+        throw RuntimeError(url + ": SHA-256 of the decompressed content is " + sum + ", expected " +
+                           it->second + "; download deleted");
     } catch (...) {
       fs::remove(tmp, ec);
       throw;

@@ -4,6 +4,7 @@
 
 #include <hdf5.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -17,11 +18,9 @@
 #include <map>
 #include <set>
 #include <sstream>
-#include <unistd.h>
 
 #include "neurocma/core/error.hpp"
 #include "neurocma/core/version.hpp"
-
 
 namespace neurocma {
 namespace {
@@ -150,9 +149,9 @@ void write_dataset(const Ctx& c, hid_t loc, const char* name, hid_t file_type, h
     const hsize_t dims[1] = {static_cast<hsize_t>(n)};
     space = c.check(H5Screate_simple(1, dims, nullptr), H5Sclose, "cannot create a dataspace");
   }
-  Handle ds = c.check(
-      H5Dcreate2(loc, name, file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-      H5Dclose, std::string("cannot create dataset '") + name + "'");
+  Handle ds =
+      c.check(H5Dcreate2(loc, name, file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+              H5Dclose, std::string("cannot create dataset '") + name + "'");
   if (n != 0) {
     c.check(H5Dwrite(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
             std::string("cannot write dataset '") + name + "'");
@@ -168,7 +167,9 @@ std::string iso_now() {
   return buf;
 }
 
-std::string program_version() { return version_string(); }
+std::string program_version() {
+  return version_string();
+}
 
 bool bad_group_name(const std::string& s) {
   return s.empty() || s == "." || s == ".." || s.find('/') != std::string::npos;
@@ -276,8 +277,7 @@ std::vector<T> read_dataset(const Ctx& c, hid_t loc, const std::string& where, c
 }
 
 template <class T>
-T read_scalar(const Ctx& c, hid_t loc, const std::string& where, const char* name,
-              hid_t mem_type) {
+T read_scalar(const Ctx& c, hid_t loc, const std::string& where, const char* name, hid_t mem_type) {
   return read_dataset<T>(c, loc, where, name, mem_type, 1).front();
 }
 
@@ -299,8 +299,8 @@ RunRecord read_run(const Ctx& c, hid_t run, const std::string& where) {
   {
     const std::string hw = where + "/history";
     Handle h = open_group(c, run, "history", where);
-    const std::vector<double> time = read_dataset<double>(c, h.get(), hw, "time",
-                                                          H5T_NATIVE_DOUBLE, -1);
+    const std::vector<double> time =
+        read_dataset<double>(c, h.get(), hw, "time", H5T_NATIVE_DOUBLE, -1);
     const auto n = static_cast<long long>(time.size());
     auto col = [&](const char* name) {
       return read_dataset<double>(c, h.get(), hw, name, H5T_NATIVE_DOUBLE, n);
@@ -347,9 +347,8 @@ RunRecord read_run(const Ctx& c, hid_t run, const std::string& where) {
 
 // ---- CSV helpers
 
-const std::vector<std::string> kCsvColumns = {"time",     "train_loss", "train_acc",
-                                              "val_loss", "val_acc",    "test_loss",
-                                              "test_acc", "model_evals"};
+const std::vector<std::string> kCsvColumns = {"time",    "train_loss", "train_acc", "val_loss",
+                                              "val_acc", "test_loss",  "test_acc",  "model_evals"};
 
 // Shortest text that reads back to the same double.
 std::string fmt_double(double x) {
@@ -547,8 +546,8 @@ std::vector<RunRecord> read_results(const std::string& path, bool allow_incomple
                         "cannot open HDF5 file (corrupt?)");
   const hid_t f = file.get();
   if (!attr_exists(c, f, "format") || read_attr_string(c, f, "/", "format") != kFormat) {
-    c.fail(std::string("not a neurocma results file (root attribute 'format' is not \"") +
-           kFormat + "\")");
+    c.fail(std::string("not a neurocma results file (root attribute 'format' is not \"") + kFormat +
+           "\")");
   }
   const int schema = read_attr<int>(c, f, "/", "schema_version", H5T_NATIVE_INT);
   if (schema != kSchemaVersion) {
@@ -593,8 +592,9 @@ void write_study_csv(const std::string& dir, const std::vector<RunRecord>& recor
     const std::string file = (fs::path(dir) / (key.first + "." + key.second + ".csv")).string();
     if (bad_file_part(key.first) || key.first.find('.') != std::string::npos ||
         bad_file_part(key.second)) {
-      throw RuntimeError(file + ": dataset and optimizer names must be non-empty, without '/' "
-                                "or ',' (and no '.' in the dataset name)");
+      throw RuntimeError(file +
+                         ": dataset and optimizer names must be non-empty, without '/' "
+                         "or ',' (and no '.' in the dataset name)");
     }
     std::vector<const RunRecord*> rows = groups[key];
     std::stable_sort(rows.begin(), rows.end(), [](const RunRecord* a, const RunRecord* b) {
@@ -605,9 +605,9 @@ void write_study_csv(const std::string& dir, const std::vector<RunRecord>& recor
     for (std::size_t i = 0; i < rows.size(); ++i) {
       const RunResult& r = rows[i]->result;
       os << i << ',' << fmt_double(r.time) << ',' << fmt_double(r.train_loss) << ','
-         << fmt_double(r.train_acc) << ',' << fmt_double(r.val_loss) << ','
-         << fmt_double(r.val_acc) << ',' << fmt_double(r.test_loss) << ','
-         << fmt_double(r.test_acc) << ',' << (r.model_evals + r.grad_evals) << '\n';
+         << fmt_double(r.train_acc) << ',' << fmt_double(r.val_loss) << ',' << fmt_double(r.val_acc)
+         << ',' << fmt_double(r.test_loss) << ',' << fmt_double(r.test_acc) << ','
+         << (r.model_evals + r.grad_evals) << '\n';
     }
     const std::string tmp = file + ".tmp." + std::to_string(static_cast<long>(::getpid()));
     {

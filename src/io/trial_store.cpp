@@ -138,7 +138,8 @@ nlohmann::json trial_to_json(const TrialRecord& r) {
   j["params"] = r.params;
   j["objective"] = std::isfinite(r.objective) ? nlohmann::json(r.objective) : nlohmann::json();
   nlohmann::json values = nlohmann::json::array();
-  for (double v : r.values) values.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json());
+  for (double v : r.values)
+    values.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json());
   j["values"] = values;
   j["seeds"] = r.seeds;
   j["time"] = r.time;

@@ -37,8 +37,7 @@ SearchSpace parse_block(const nlohmann::json* block, const std::string& type,
     if (block != nullptr && block->contains(name)) {
       const nlohmann::json& r = (*block)[name];
       if (!r.is_object())
-        throw ConfigError(file + ": key '" + key +
-                          "': expected an object {low, high, log, int}");
+        throw ConfigError(file + ": key '" + key + "': expected an object {low, high, log, int}");
       for (auto it = r.begin(); it != r.end(); ++it) {
         const std::string& k = it.key();
         const std::string full = file + ": key '" + key + "." + k + "'";

@@ -17,9 +17,12 @@ Activation parse_activation(const std::string& name) {
 
 std::string to_string(Activation a) {
   switch (a) {
-    case Activation::kRelu: return "relu";
-    case Activation::kTanh: return "tanh";
-    case Activation::kSigmoid: return "sigmoid";
+    case Activation::kRelu:
+      return "relu";
+    case Activation::kTanh:
+      return "tanh";
+    case Activation::kSigmoid:
+      return "sigmoid";
   }
   return "?";
 }
@@ -33,7 +36,8 @@ std::string MlpSpec::shape_string() const {
 }
 
 Mlp::Mlp(const MlpSpec& spec) : m_spec(spec) {
-  if (spec.input <= 0 || spec.output <= 0) throw ConfigError("model: input and output sizes must be > 0");
+  if (spec.input <= 0 || spec.output <= 0)
+    throw ConfigError("model: input and output sizes must be > 0");
   Index in = spec.input, offset = 0;
   std::vector<Index> outs = spec.hidden;
   outs.push_back(spec.output);
@@ -72,18 +76,30 @@ namespace {
 
 void activate(Activation a, Matrix& z) {
   switch (a) {
-    case Activation::kRelu: z = z.cwiseMax(0.0); break;
-    case Activation::kTanh: z = z.array().tanh().matrix(); break;
-    case Activation::kSigmoid: z = (1.0 / (1.0 + (-z.array()).exp())).matrix(); break;
+    case Activation::kRelu:
+      z = z.cwiseMax(0.0);
+      break;
+    case Activation::kTanh:
+      z = z.array().tanh().matrix();
+      break;
+    case Activation::kSigmoid:
+      z = (1.0 / (1.0 + (-z.array()).exp())).matrix();
+      break;
   }
 }
 
 // Multiplies da by the activation's derivative, given the activation output h.
 void activation_backward(Activation a, const Matrix& h, Matrix& da) {
   switch (a) {
-    case Activation::kRelu: da = (h.array() > 0.0).select(da, 0.0); break;
-    case Activation::kTanh: da.array() *= 1.0 - h.array().square(); break;
-    case Activation::kSigmoid: da.array() *= h.array() * (1.0 - h.array()); break;
+    case Activation::kRelu:
+      da = (h.array() > 0.0).select(da, 0.0);
+      break;
+    case Activation::kTanh:
+      da.array() *= 1.0 - h.array().square();
+      break;
+    case Activation::kSigmoid:
+      da.array() *= h.array() * (1.0 - h.array());
+      break;
   }
 }
 

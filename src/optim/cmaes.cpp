@@ -47,21 +47,30 @@ CmaVariant parse_cma_variant(const std::string& s) {
 
 std::string to_string(CmaVariant v) {
   switch (v) {
-    case CmaVariant::kFull: return "full";
-    case CmaVariant::kSep: return "sep";
-    case CmaVariant::kLm: return "lm";
+    case CmaVariant::kFull:
+      return "full";
+    case CmaVariant::kSep:
+      return "sep";
+    case CmaVariant::kLm:
+      return "lm";
   }
   return "?";
 }
 
 std::string to_string(CmaStop s) {
   switch (s) {
-    case CmaStop::kNone: return "none";
-    case CmaStop::kTolFun: return "tolfun";
-    case CmaStop::kTolX: return "tolx";
-    case CmaStop::kConditionCov: return "conditioncov";
-    case CmaStop::kMaxEvals: return "maxevals";
-    case CmaStop::kNoEffect: return "noeffect";
+    case CmaStop::kNone:
+      return "none";
+    case CmaStop::kTolFun:
+      return "tolfun";
+    case CmaStop::kTolX:
+      return "tolx";
+    case CmaStop::kConditionCov:
+      return "conditioncov";
+    case CmaStop::kMaxEvals:
+      return "maxevals";
+    case CmaStop::kNoEffect:
+      return "noeffect";
   }
   return "?";
 }
@@ -75,9 +84,12 @@ CmaFullForm parse_cma_full_form(const std::string& s) {
 
 std::string to_string(CmaFullForm f) {
   switch (f) {
-    case CmaFullForm::kAuto: return "auto";
-    case CmaFullForm::kEigen: return "eigen";
-    case CmaFullForm::kMatrix: return "matrix";
+    case CmaFullForm::kAuto:
+      return "auto";
+    case CmaFullForm::kEigen:
+      return "eigen";
+    case CmaFullForm::kMatrix:
+      return "matrix";
   }
   return "?";
 }
@@ -91,8 +103,7 @@ void validate(const CmaOptions& opt, Index n) {
     throw ConfigError("sigma0: expected a finite value > 0, got " + fmt(opt.sigma0));
   if (opt.lm_memory < 0)
     throw ConfigError("lm_memory: expected >= 0, got " + std::to_string(opt.lm_memory));
-  if (!(opt.tolfun >= 0.0))
-    throw ConfigError("tolfun: expected >= 0, got " + fmt(opt.tolfun));
+  if (!(opt.tolfun >= 0.0)) throw ConfigError("tolfun: expected >= 0, got " + fmt(opt.tolfun));
   if (!(opt.tolx >= 0.0)) throw ConfigError("tolx: expected >= 0, got " + fmt(opt.tolx));
   if (!(opt.max_condition > 1.0))
     throw ConfigError("max_condition: expected > 1, got " + fmt(opt.max_condition));
@@ -129,8 +140,8 @@ struct CmaEs::Impl {
   // full, matrix form
   detail::MaFactor<float> ma32;
   detail::MaFactor<double> ma64;
-  Vector ma_q;     // M ps, tracked by O(n mu) updates, refreshed every decomp_interval
-  Vector ma_std;   // row norms of M at the last check
+  Vector ma_q;    // M ps, tracked by O(n mu) updates, refreshed every decomp_interval
+  Vector ma_std;  // row norms of M at the last check
   mutable long long ma_cond_gen = -1;
   mutable double ma_cond = 1.0;
   // sep
@@ -143,8 +154,12 @@ struct CmaEs::Impl {
   Matrix Z, Y;  // n x lambda: z ~ N(0, I) and y = (x - mean) / sigma
   bool asked = false;
 
-  bool matrix_form() const { return opt.variant == CmaVariant::kFull && form == CmaFullForm::kMatrix; }
-  bool eigen_form() const { return opt.variant == CmaVariant::kFull && form == CmaFullForm::kEigen; }
+  bool matrix_form() const {
+    return opt.variant == CmaVariant::kFull && form == CmaFullForm::kMatrix;
+  }
+  bool eigen_form() const {
+    return opt.variant == CmaVariant::kFull && form == CmaFullForm::kEigen;
+  }
 
   void setup(const Eigen::Ref<const Vector>& mean0, const CmaOptions& o);
   void sample_y(Index cols);
@@ -170,7 +185,8 @@ void CmaEs::Impl::setup(const Eigen::Ref<const Vector>& mean0, const CmaOptions&
   // Raw weights w'_i = ln((lambda+1)/2) - ln i, eq. (49); mu_eff, mu_eff^- as in Table 1.
   Vector wp(lambda);
   for (Index i = 0; i < lambda; ++i)
-    wp(i) = std::log((static_cast<double>(lambda) + 1.0) / 2.0) - std::log(static_cast<double>(i + 1));
+    wp(i) =
+        std::log((static_cast<double>(lambda) + 1.0) / 2.0) - std::log(static_cast<double>(i + 1));
   const double sp = wp.head(mu).sum();
   mueff = sp * sp / wp.head(mu).squaredNorm();
   double sn = 0, sn2 = 0;
@@ -207,8 +223,8 @@ void CmaEs::Impl::setup(const Eigen::Ref<const Vector>& mean0, const CmaOptions&
   }
   sum_w = weights.sum();
 
-  decomp_interval = std::max<long long>(
-      1, static_cast<long long>(std::floor(1.0 / (10.0 * nd * (c1 + cmu)))));
+  decomp_interval =
+      std::max<long long>(1, static_cast<long long>(std::floor(1.0 / (10.0 * nd * (c1 + cmu)))));
   tolfun_hist = 10 + static_cast<Index>(std::ceil(30.0 * nd / static_cast<double>(lambda)));
 
   mean = mean0;
@@ -227,7 +243,10 @@ void CmaEs::Impl::setup(const Eigen::Ref<const Vector>& mean0, const CmaOptions&
         BD = Matrix::Identity(n, n);
         D = Vector::Ones(n);
       } else {
-        if (opt.single_precision) ma32.init(n); else ma64.init(n);
+        if (opt.single_precision)
+          ma32.init(n);
+        else
+          ma64.init(n);
         ma_q = Vector::Zero(n);
         ma_std = Vector::Ones(n);
       }
@@ -238,13 +257,15 @@ void CmaEs::Impl::setup(const Eigen::Ref<const Vector>& mean0, const CmaOptions&
     case CmaVariant::kLm: {
       // [LGB] Algorithm 1: c_sigma = 2 lambda / n, c_d,i = 1 / (1.5^(i-1) n),
       // c_c,i = lambda / (4^(i-1) n). Capped at 1 so small n (n < 2 lambda) stays defined.
-      lm_m = opt.lm_memory > 0 ? opt.lm_memory : 4 + static_cast<Index>(std::floor(3.0 * std::log(nd)));
+      lm_m = opt.lm_memory > 0 ? opt.lm_memory
+                               : 4 + static_cast<Index>(std::floor(3.0 * std::log(nd)));
       cs = std::min(1.0, 2.0 * static_cast<double>(lambda) / nd);
       lm_cd.resize(lm_m);
       lm_cc.resize(lm_m);
       for (Index i = 0; i < lm_m; ++i) {
         lm_cd(i) = 1.0 / (std::pow(1.5, static_cast<double>(i)) * nd);
-        lm_cc(i) = std::min(1.0, static_cast<double>(lambda) / (std::pow(4.0, static_cast<double>(i)) * nd));
+        lm_cc(i) = std::min(
+            1.0, static_cast<double>(lambda) / (std::pow(4.0, static_cast<double>(i)) * nd));
       }
       lm_V = Matrix::Zero(n, lm_m);
       break;
@@ -328,7 +349,8 @@ void CmaEs::Impl::update(const std::vector<Index>& order, const Eigen::Ref<const
     if (w == 0.0) continue;
     const Index j = order[static_cast<std::size_t>(i)];
     sel.push_back(j);
-    wo.push_back(w >= 0 ? w : w * static_cast<double>(n) / std::max(Z.col(j).squaredNorm(), 1e-300));
+    wo.push_back(w >= 0 ? w
+                        : w * static_cast<double>(n) / std::max(Z.col(j).squaredNorm(), 1e-300));
   }
   const Index k = static_cast<Index>(sel.size());
   const double nd = static_cast<double>(n);
@@ -337,7 +359,8 @@ void CmaEs::Impl::update(const std::vector<Index>& order, const Eigen::Ref<const
     // [LGB] Alg. 1 lines 10-13.
     ps = (1.0 - cs) * ps + std::sqrt(mueff * cs * (2.0 - cs)) * z_w;
     for (Index j = 0; j < lm_m; ++j)
-      lm_V.col(j) = (1.0 - lm_cc(j)) * lm_V.col(j) + std::sqrt(mueff * lm_cc(j) * (2.0 - lm_cc(j))) * z_w;
+      lm_V.col(j) =
+          (1.0 - lm_cc(j)) * lm_V.col(j) + std::sqrt(mueff * lm_cc(j) * (2.0 - lm_cc(j))) * z_w;
     sigma *= std::exp(cs / 2.0 * (ps.squaredNorm() / nd - 1.0));
     lm_std = std::sqrt(Y.cwiseAbs2().rowwise().mean().maxCoeff());
     return;
@@ -361,11 +384,15 @@ void CmaEs::Impl::update(const std::vector<Index>& order, const Eigen::Ref<const
     U.col(0) = 0.5 * c1 * ma_q;
     V.col(0) = ps;
     for (Index i = 0; i < k; ++i) {
-      U.col(i + 1) = 0.5 * cmu * wo[static_cast<std::size_t>(i)] * Y.col(sel[static_cast<std::size_t>(i)]);
+      U.col(i + 1) =
+          0.5 * cmu * wo[static_cast<std::size_t>(i)] * Y.col(sel[static_cast<std::size_t>(i)]);
       V.col(i + 1) = Z.col(sel[static_cast<std::size_t>(i)]);
     }
     const double a = 1.0 - 0.5 * c1 - 0.5 * cmu * sum_w;
-    if (opt.single_precision) ma32.update(a, U, V); else ma64.update(a, U, V);
+    if (opt.single_precision)
+      ma32.update(a, U, V);
+    else
+      ma64.update(a, U, V);
     // q' = M' s = a q + U (V^T s)
     ma_q = a * ma_q + U * (V.transpose() * ps);
     if ((gen + 1) % decomp_interval == 0) {  // refresh what tracking would let drift
@@ -389,8 +416,10 @@ void CmaEs::Impl::update(const std::vector<Index>& order, const Eigen::Ref<const
       for (Index i = 0; i < k; ++i) {
         const double w = cmu * wo[static_cast<std::size_t>(i)];
         const auto col = Y.col(sel[static_cast<std::size_t>(i)]);
-        if (w > 0) Ypos.col(np++) = std::sqrt(w) * col;
-        else Yneg.col(nn++) = std::sqrt(-w) * col;
+        if (w > 0)
+          Ypos.col(np++) = std::sqrt(w) * col;
+        else
+          Yneg.col(nn++) = std::sqrt(-w) * col;
       }
       C.triangularView<Eigen::Lower>() *= a;
       C.selfadjointView<Eigen::Lower>().rankUpdate(Ypos.leftCols(np), 1.0);
@@ -400,7 +429,8 @@ void CmaEs::Impl::update(const std::vector<Index>& order, const Eigen::Ref<const
       diagC *= a;
       diagC += c1 * pc.cwiseAbs2();
       for (Index i = 0; i < k; ++i)
-        diagC += cmu * wo[static_cast<std::size_t>(i)] * Y.col(sel[static_cast<std::size_t>(i)]).cwiseAbs2();
+        diagC += cmu * wo[static_cast<std::size_t>(i)] *
+                 Y.col(sel[static_cast<std::size_t>(i)]).cwiseAbs2();
       cond = diagC.maxCoeff() / diagC.minCoeff();
     }
   }
@@ -461,8 +491,7 @@ void CmaEs::Impl::check_stop(const Eigen::Ref<const Vector>& fitness) {
   }
   // NoEffectCoord: adding 0.2 sigma * std leaves every coordinate of the mean unchanged.
   bool effect = false;
-  for (Index i = 0; i < n && !effect; ++i)
-    effect = mean(i) + 0.2 * sigma * sd(i) != mean(i);
+  for (Index i = 0; i < n && !effect; ++i) effect = mean(i) + 0.2 * sigma * sd(i) != mean(i);
   if (!effect) stop = CmaStop::kNoEffect;
 }
 
@@ -477,11 +506,21 @@ CmaEs::~CmaEs() = default;
 CmaEs::CmaEs(CmaEs&&) noexcept = default;
 CmaEs& CmaEs::operator=(CmaEs&&) noexcept = default;
 
-Index CmaEs::dim() const { return m_impl->n; }
-Index CmaEs::popsize() const { return m_impl->lambda; }
-Index CmaEs::mu() const { return m_impl->mu; }
-CmaFullForm CmaEs::full_form() const { return m_impl->form; }
-const Vector& CmaEs::weights() const { return m_impl->weights; }
+Index CmaEs::dim() const {
+  return m_impl->n;
+}
+Index CmaEs::popsize() const {
+  return m_impl->lambda;
+}
+Index CmaEs::mu() const {
+  return m_impl->mu;
+}
+CmaFullForm CmaEs::full_form() const {
+  return m_impl->form;
+}
+const Vector& CmaEs::weights() const {
+  return m_impl->weights;
+}
 
 void CmaEs::ask(Eigen::Ref<Matrix> candidates) {
   Impl& s = *m_impl;
@@ -525,14 +564,20 @@ void CmaEs::tell(const Eigen::Ref<const Vector>& fitness) {
   s.check_stop(fitness);
 }
 
-const Vector& CmaEs::mean() const { return m_impl->mean; }
-double CmaEs::sigma() const { return m_impl->sigma; }
+const Vector& CmaEs::mean() const {
+  return m_impl->mean;
+}
+double CmaEs::sigma() const {
+  return m_impl->sigma;
+}
 
 double CmaEs::condition() const {
   const Impl& s = *m_impl;
   switch (s.opt.variant) {
-    case CmaVariant::kLm: return std::numeric_limits<double>::quiet_NaN();
-    case CmaVariant::kSep: return s.cond;
+    case CmaVariant::kLm:
+      return std::numeric_limits<double>::quiet_NaN();
+    case CmaVariant::kSep:
+      return s.cond;
     case CmaVariant::kFull:
       if (s.form == CmaFullForm::kEigen) return s.cond;
       if (s.ma_cond_gen != s.gen) {
@@ -544,18 +589,32 @@ double CmaEs::condition() const {
   return std::numeric_limits<double>::quiet_NaN();
 }
 
-long long CmaEs::evals() const { return m_impl->evals; }
-long long CmaEs::generation() const { return m_impl->gen; }
-CmaStop CmaEs::stop() const { return m_impl->stop; }
-const Vector& CmaEs::best_x() const { return m_impl->best_x; }
-double CmaEs::best_f() const { return m_impl->best_f; }
+long long CmaEs::evals() const {
+  return m_impl->evals;
+}
+long long CmaEs::generation() const {
+  return m_impl->gen;
+}
+CmaStop CmaEs::stop() const {
+  return m_impl->stop;
+}
+const Vector& CmaEs::best_x() const {
+  return m_impl->best_x;
+}
+double CmaEs::best_f() const {
+  return m_impl->best_f;
+}
 
 // ---------------------------------------------------------------- state
 
 namespace {
 
-std::vector<double> vec(const Vector& v) { return std::vector<double>(v.data(), v.data() + v.size()); }
-std::vector<double> vec(const Matrix& m) { return std::vector<double>(m.data(), m.data() + m.size()); }
+std::vector<double> vec(const Vector& v) {
+  return std::vector<double>(v.data(), v.data() + v.size());
+}
+std::vector<double> vec(const Matrix& m) {
+  return std::vector<double>(m.data(), m.data() + m.size());
+}
 
 const std::vector<double>& need(const std::map<std::string, std::vector<double>>& s,
                                 const std::string& key, std::size_t size) {
@@ -587,7 +646,8 @@ std::map<std::string, std::vector<double>> CmaEs::state() const {
   out["ps"] = vec(s.ps);
   out["pc"] = vec(s.pc);
   out["counters"] = {static_cast<double>(s.gen), static_cast<double>(s.evals),
-                     static_cast<double>(static_cast<int>(s.stop)), static_cast<double>(s.last_decomp)};
+                     static_cast<double>(static_cast<int>(s.stop)),
+                     static_cast<double>(s.last_decomp)};
   out["best_x"] = vec(s.best_x);
   out["best_f"] = {s.best_f};
   out["fhist"] = std::vector<double>(s.fhist.begin(), s.fhist.end());
@@ -620,9 +680,11 @@ std::map<std::string, std::vector<double>> CmaEs::state() const {
 void CmaEs::set_state(const std::map<std::string, std::vector<double>>& st) {
   Impl& s = *m_impl;
   const std::vector<double>& h = need(st, "header", 4);
-  if (h[0] != static_cast<double>(static_cast<int>(s.opt.variant)) || h[1] != static_cast<double>(s.n) ||
-      h[2] != static_cast<double>(s.lambda) || h[3] != static_cast<double>(static_cast<int>(s.form)))
-    throw RuntimeError("CMA-ES state: header (variant, n, lambda, form) does not match this instance");
+  if (h[0] != static_cast<double>(static_cast<int>(s.opt.variant)) ||
+      h[1] != static_cast<double>(s.n) || h[2] != static_cast<double>(s.lambda) ||
+      h[3] != static_cast<double>(static_cast<int>(s.form)))
+    throw RuntimeError(
+        "CMA-ES state: header (variant, n, lambda, form) does not match this instance");
   const auto un = static_cast<std::size_t>(s.n);
   load(need(st, "mean", un), s.mean);
   s.sigma = need(st, "sigma", 1)[0];
@@ -641,7 +703,8 @@ void CmaEs::set_state(const std::map<std::string, std::vector<double>>& st) {
   const std::vector<double>& rw = need(st, "rng", 12);
   std::array<std::uint64_t, 6> r{};
   for (std::size_t i = 0; i < 6; ++i)
-    r[i] = (static_cast<std::uint64_t>(rw[2 * i]) << 32) | static_cast<std::uint64_t>(rw[2 * i + 1]);
+    r[i] =
+        (static_cast<std::uint64_t>(rw[2 * i]) << 32) | static_cast<std::uint64_t>(rw[2 * i + 1]);
   s.rng.set_state(r);
   s.cond = need(st, "cond", 1)[0];
   if (s.eigen_form()) {
@@ -651,7 +714,10 @@ void CmaEs::set_state(const std::map<std::string, std::vector<double>>& st) {
     s.BD = s.B * s.D.asDiagonal();
   } else if (s.matrix_form()) {
     const std::vector<double>& m = need(st, "M", un * un + 1);
-    if (s.opt.single_precision) s.ma32.from_vector(m, s.n); else s.ma64.from_vector(m, s.n);
+    if (s.opt.single_precision)
+      s.ma32.from_vector(m, s.n);
+    else
+      s.ma64.from_vector(m, s.n);
     load(need(st, "ma_q", un), s.ma_q);
     load(need(st, "ma_std", un), s.ma_std);
     s.ma_cond_gen = -1;

@@ -20,10 +20,10 @@ class MaFactor {
   void sample(const Matrix& Z, Matrix& Y, Index cols);
   // M <- a M + U V^T; U, V are n x k.
   void update(double a, const Matrix& U, const Matrix& V);
-  Vector times(const Vector& v) const;   // M v
-  Vector row_norms() const;              // sqrt(diag(M M^T)): per-coordinate std / sigma
-  double condition() const;              // cond(M M^T), O(n^3)
-  std::vector<double> to_vector() const; // M, column-major, scale folded in
+  Vector times(const Vector& v) const;    // M v
+  Vector row_norms() const;               // sqrt(diag(M M^T)): per-coordinate std / sigma
+  double condition() const;               // cond(M M^T), O(n^3)
+  std::vector<double> to_vector() const;  // M, column-major, scale folded in
   void from_vector(const std::vector<double>& v, Index n);
 
  private:

@@ -77,7 +77,8 @@ std::vector<double> MaFactor<T>::to_vector() const {
 template <typename T>
 void MaFactor<T>::from_vector(const std::vector<double>& v, Index n) {
   m_Mt.resize(n, n);
-  for (Index i = 0; i < m_Mt.size(); ++i) m_Mt.data()[i] = static_cast<T>(v[static_cast<std::size_t>(i)]);
+  for (Index i = 0; i < m_Mt.size(); ++i)
+    m_Mt.data()[i] = static_cast<T>(v[static_cast<std::size_t>(i)]);
   m_scale = v.back();
 }
 

@@ -15,7 +15,9 @@ double ell_coef(Index i, Index n) {
 }
 }  // namespace
 
-double sphere(const Eigen::Ref<const Vector>& x) { return x.squaredNorm(); }
+double sphere(const Eigen::Ref<const Vector>& x) {
+  return x.squaredNorm();
+}
 
 double ellipsoid(const Eigen::Ref<const Vector>& x) {
   double f = 0.0;

@@ -106,7 +106,9 @@ void ParallelContext::fail(int code, const std::string& message) const {
   abort(code);
 }
 
-void ParallelContext::check_remote_errors() const { detail::poll_remote_errors(); }
+void ParallelContext::check_remote_errors() const {
+  detail::poll_remote_errors();
+}
 
 void detail::poll_remote_errors() {
 #ifdef NEUROCMA_HAVE_MPI
@@ -122,8 +124,7 @@ void detail::poll_remote_errors() {
   int count = 0;
   MPI_Get_count(&st, MPI_CHAR, &count);
   std::vector<char> buf(static_cast<std::size_t>(count));
-  MPI_Recv(buf.data(), count, MPI_CHAR, st.MPI_SOURCE, kTagError, g_error_comm,
-           MPI_STATUS_IGNORE);
+  MPI_Recv(buf.data(), count, MPI_CHAR, st.MPI_SOURCE, kTagError, g_error_comm, MPI_STATUS_IGNORE);
   std::int32_t code = 1;
   std::string message = "(no message)";
   if (count >= static_cast<int>(sizeof(code))) {

@@ -9,7 +9,8 @@
 namespace neurocma {
 
 std::uint64_t run_seed(std::uint64_t base_seed, int run_index) {
-  std::uint64_t s = base_seed ^ (0x5851F42D4C957F2DULL * (static_cast<std::uint64_t>(run_index) + 1));
+  std::uint64_t s =
+      base_seed ^ (0x5851F42D4C957F2DULL * (static_cast<std::uint64_t>(run_index) + 1));
   return splitmix64(s);
 }
 

@@ -112,7 +112,10 @@ Index partition_quantum(const std::vector<Index>& layer_outputs) {
 MpiPopulationEvaluator::MpiPopulationEvaluator(RankGroup& group,
                                                std::unique_ptr<PopulationEvaluator> local,
                                                const Dataset* data, Index quantum)
-    : m_group(group), m_local(std::move(local)), m_data(data), m_quantum(std::max<Index>(1, quantum)) {
+    : m_group(group),
+      m_local(std::move(local)),
+      m_data(data),
+      m_quantum(std::max<Index>(1, quantum)) {
   if (!m_local) throw RuntimeError("MpiPopulationEvaluator: no local evaluator");
 }
 
@@ -188,8 +191,8 @@ void MpiPopulationEvaluator::evaluate(const Eigen::Ref<const Matrix>& candidates
   // Non-blocking so that world rank 0 notices a worker's error report while
   // it waits (the worker would otherwise report it itself after ~2 s).
   MPI_Request req;
-  check(MPI_Igatherv(MPI_IN_PLACE, 0, MPI_DOUBLE, all.data(), fit_counts.data(),
-                     fit_displs.data(), MPI_DOUBLE, 0, comm, &req),
+  check(MPI_Igatherv(MPI_IN_PLACE, 0, MPI_DOUBLE, all.data(), fit_counts.data(), fit_displs.data(),
+                     MPI_DOUBLE, 0, comm, &req),
         "MPI_Igatherv(fitness)");
   int done = 0;
   while (!done) {
@@ -199,8 +202,8 @@ void MpiPopulationEvaluator::evaluate(const Eigen::Ref<const Matrix>& candidates
   fitness = all;
 
   ++m_traffic.generations;
-  m_traffic.bytes_sent += static_cast<long long>(p - 1) *
-                          (4 * 8 + static_cast<long long>(batch.count) * 4);
+  m_traffic.bytes_sent +=
+      static_cast<long long>(p - 1) * (4 * 8 + static_cast<long long>(batch.count) * 4);
   m_traffic.bytes_sent += static_cast<long long>((lambda - own) * n) * 8;
   m_traffic.bytes_received += static_cast<long long>(lambda - own) * 8;
   const auto t3 = std::chrono::steady_clock::now();
@@ -219,8 +222,7 @@ void MpiPopulationEvaluator::release_workers() {
   if (m_group.size() == 1) return;
   const std::int64_t header[4] = {kQuit, 0, 0, 0};
   for (int r = 1; r < m_group.size(); ++r)
-    check(MPI_Send(header, 4, MPI_INT64_T, r, kTagHeader, m_group.impl().comm),
-          "MPI_Send(quit)");
+    check(MPI_Send(header, 4, MPI_INT64_T, r, kTagHeader, m_group.impl().comm), "MPI_Send(quit)");
 #endif
 }
 

@@ -10,10 +10,10 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <iostream>
-#include <sstream>
 #include <deque>
+#include <iostream>
 #include <map>
+#include <sstream>
 
 #include "internal.hpp"
 #include "neurocma/core/error.hpp"
@@ -66,12 +66,17 @@ class Master {
  public:
   Master(const ParallelContext& ctx, int groups, JobSource source, const ResultFunction& on_result
 #ifdef NEUROCMA_HAVE_MPI
-         , MPI_Comm comm
+         ,
+         MPI_Comm comm
 #endif
          )
-      : m_ctx(ctx), m_groups(groups), m_source(std::move(source)), m_on_result(on_result)
+      : m_ctx(ctx),
+        m_groups(groups),
+        m_source(std::move(source)),
+        m_on_result(on_result)
 #ifdef NEUROCMA_HAVE_MPI
-        , m_comm(comm)
+        ,
+        m_comm(comm)
 #endif
   {
   }
@@ -112,7 +117,9 @@ class Master {
   }
 
   // A job for rank 0 itself.
-  bool take_own(JobSpec& job, long long& id) { return take(job, id, true); }
+  bool take_own(JobSpec& job, long long& id) {
+    return take(job, id, true);
+  }
 
   // Record of a finished job (rank 0's own or received).
   void complete(long long id, const RunRecord& rec) {
@@ -129,7 +136,9 @@ class Master {
     if (m_source_empty && (!m_source.refills || m_in_flight.empty())) return true;
     return false;
   }
-  bool all_leaders_stopped() const { return m_stopped == m_groups - 1; }
+  bool all_leaders_stopped() const {
+    return m_stopped == m_groups - 1;
+  }
 
  private:
   bool take(JobSpec& job, long long& id, bool root) {
@@ -161,9 +170,9 @@ class Master {
       } else {
         return;  // wait for a result that may let the source refill
       }
-      check(MPI_Send(msg.data(), static_cast<int>(msg.size()), MPI_CHAR, leader, kTagAssign,
-                     m_comm),
-            "MPI_Send(assign)");
+      check(
+          MPI_Send(msg.data(), static_cast<int>(msg.size()), MPI_CHAR, leader, kTagAssign, m_comm),
+          "MPI_Send(assign)");
       m_parked.pop_front();
     }
   }
@@ -190,12 +199,12 @@ void print_stats(const RankGroup& group, const MpiPopulationEvaluator& ev, int j
   const EvalTraffic& t = ev.traffic();
   std::ostringstream os;  // one write, so lines of several ranks do not interleave
   os << "neurocma: mpi: group " << group.index() << "/" << group.count() << " leader rank "
-            << group.world_rank() << " size " << group.size() << ": jobs " << jobs
-            << ", distributed generations " << t.generations << ", bytes/generation "
-            << static_cast<long long>(t.bytes_per_generation()) << " (sent " << t.bytes_sent
-            << ", received " << t.bytes_received << "), evaluate() calls " << t.evaluations
-            << ", seconds in evaluate() " << t.seconds << " (send " << t.seconds_send << ", own share "
-            << t.seconds_local << ", wait " << t.seconds_wait << ")\n";
+     << group.world_rank() << " size " << group.size() << ": jobs " << jobs
+     << ", distributed generations " << t.generations << ", bytes/generation "
+     << static_cast<long long>(t.bytes_per_generation()) << " (sent " << t.bytes_sent
+     << ", received " << t.bytes_received << "), evaluate() calls " << t.evaluations
+     << ", seconds in evaluate() " << t.seconds << " (send " << t.seconds_send << ", own share "
+     << t.seconds_local << ", wait " << t.seconds_wait << ")\n";
   std::cerr << os.str() << std::flush;
 }
 
@@ -227,7 +236,8 @@ void run_schedule(ParallelContext& ctx, const ScheduleOptions& opt, int ranks_pe
   if (ctx.is_root()) {
     Master master(ctx, group.count(), std::move(source), on_result
 #ifdef NEUROCMA_HAVE_MPI
-                  , comm
+                  ,
+                  comm
 #endif
     );
     g_master = &master;
@@ -324,8 +334,7 @@ int resolve_group_size(const ParallelContext& ctx, const ScheduleOptions& opt, i
   if (opt.ranks_per_run < 0)
     throw ConfigError("--ranks-per-run " + std::to_string(opt.ranks_per_run) +
                       ": expected 0 (auto) or a number >= 1");
-  const int g = opt.ranks_per_run > 0 ? opt.ranks_per_run
-                                      : default_ranks_per_run(ctx.size(), jobs);
+  const int g = opt.ranks_per_run > 0 ? opt.ranks_per_run : default_ranks_per_run(ctx.size(), jobs);
   return std::min(g, ctx.size());
 }
 

@@ -43,10 +43,18 @@ void install_signal_handlers() {
   g_installed = true;
 }
 
-bool interrupted() { return g_signal != 0; }
-int interrupt_signal() { return static_cast<int>(g_signal); }
-void reset_interrupted() { g_signal = 0; }
-void quiet_signals() { g_quiet = 1; }
+bool interrupted() {
+  return g_signal != 0;
+}
+int interrupt_signal() {
+  return static_cast<int>(g_signal);
+}
+void reset_interrupted() {
+  g_signal = 0;
+}
+void quiet_signals() {
+  g_quiet = 1;
+}
 
 void remove_on_abort(const std::string& path) {
   if (path.size() >= kMaxPath)

@@ -59,9 +59,12 @@ std::string fmt_duration(double sec) {
   if (!std::isfinite(sec) || sec < 0) return "?";
   const long s = std::lround(sec);
   std::ostringstream o;
-  if (s >= 3600) o << s / 3600 << "h" << std::setw(2) << std::setfill('0') << (s % 3600) / 60 << "m";
-  else if (s >= 60) o << s / 60 << "m" << std::setw(2) << std::setfill('0') << s % 60 << "s";
-  else o << s << "s";
+  if (s >= 3600)
+    o << s / 3600 << "h" << std::setw(2) << std::setfill('0') << (s % 3600) / 60 << "m";
+  else if (s >= 60)
+    o << s / 60 << "m" << std::setw(2) << std::setfill('0') << s % 60 << "s";
+  else
+    o << s << "s";
   return o.str();
 }
 
@@ -138,7 +141,10 @@ std::vector<double> point_of(const SearchSpace& space, const json& params,
 class TuneProgress {
  public:
   TuneProgress(std::ostream& log, int total, bool quiet)
-      : m_log(log), m_total(total), m_quiet(quiet), m_tty(isatty(2) != 0),
+      : m_log(log),
+        m_total(total),
+        m_quiet(quiet),
+        m_tty(isatty(2) != 0),
         m_t0(std::chrono::steady_clock::now()) {}
 
   void trial_done(const std::string& optimizer, const TrialRecord& r,
@@ -299,7 +305,7 @@ TuneReport run_tune(ParallelContext& ctx, ExperimentConfig cfg, const TuneOption
   cfg.resolved = to_json(cfg);
 
   std::map<std::pair<int, int>, InFlight> in_flight;  // (study, trial)
-  std::vector<std::pair<int, int>> issue_order;        // in-flight trials, oldest first
+  std::vector<std::pair<int, int>> issue_order;       // in-flight trials, oldest first
   TuneProgress progress(log, total, opt.quiet);
   std::map<std::string, double> best_so_far;
   for (int k : selected) {
@@ -319,12 +325,13 @@ TuneReport run_tune(ParallelContext& ctx, ExperimentConfig cfg, const TuneOption
     job.optimizer = s.index;
     job.run = k;
     job.population = cfg.optimizers[static_cast<std::size_t>(s.index)].type == "cmaes";
-    job.payload = json{{"study", f.study},
-                       {"trial", f.trial},
-                       {"seed_index", k},
-                       {"seed", seeds[static_cast<std::size_t>(k)]},
-                       {"params", f.params}}
-                      .dump();
+    job.payload = json{
+        {"study", f.study},
+        {"trial", f.trial},
+        {"seed_index", k},
+        {"seed", seeds[static_cast<std::size_t>(k)]},
+        {"params",
+         f.params}}.dump();
   };
 
   const auto next = [&](JobSpec& job) -> bool {
@@ -414,8 +421,8 @@ TuneReport run_tune(ParallelContext& ctx, ExperimentConfig cfg, const TuneOption
     f.values[static_cast<std::size_t>(k)] = v;
     f.time += rec.result.time;
     if (!std::isfinite(v) && f.reason.empty())
-      f.reason = rec.result.stop_reason.empty() ? "no finite validation loss"
-                                                : rec.result.stop_reason;
+      f.reason =
+          rec.result.stop_reason.empty() ? "no finite validation loss" : rec.result.stop_reason;
     if (++f.finished < opt.seeds) return;
 
     Study& s = studies[static_cast<std::size_t>(f.study)];
@@ -455,8 +462,7 @@ TuneReport run_tune(ParallelContext& ctx, ExperimentConfig cfg, const TuneOption
 
   const ScheduleOptions sched = population_schedule(mlp, splits.train, opt.ranks_per_run);
   execute_dynamic(
-      ctx, sched, [&] { return std::make_unique<SerialEvaluator>(mlp); }, next, job_fn,
-      on_result);
+      ctx, sched, [&] { return std::make_unique<SerialEvaluator>(mlp); }, next, job_fn, on_result);
   if (!ctx.is_root()) return report;
   progress.finish();
 
@@ -482,16 +488,18 @@ TuneReport run_tune(ParallelContext& ctx, ExperimentConfig cfg, const TuneOption
       }
     }
     if (b.trial >= 0) apply_tuned_params(o, b.params);
-    const bool is_selected = std::find(selected.begin(), selected.end(),
-                                       static_cast<int>(k)) != selected.end();
+    const bool is_selected =
+        std::find(selected.begin(), selected.end(), static_cast<int>(k)) != selected.end();
     if (!is_selected) continue;
     report.best.push_back(b);
     if (opt.quiet) continue;
-    out << "\n" << o.name << " (" << o.type << "), sampler " << opt.sampler << ", " << b.trials
+    out << "\n"
+        << o.name << " (" << o.type << "), sampler " << opt.sampler << ", " << b.trials
         << " trials, objective = best validation loss, mean of " << opt.seeds << " seed(s)\n";
     out << std::setw(6) << "trial";
     for (const ParamSpec& p : s.space) out << "  " << std::setw(12) << p.name;
-    out << "  " << std::setw(12) << "objective" << "  status\n";
+    out << "  " << std::setw(12) << "objective"
+        << "  status\n";
     for (const TrialRecord& r : s.done) {
       out << std::setw(6) << r.trial;
       for (const ParamSpec& p : s.space) {

@@ -41,9 +41,15 @@ void ensure(MatrixF& m, Index rows, Index cols) {
 
 void activate(Activation a, Eigen::Ref<MatrixF> z) {
   switch (a) {
-    case Activation::kRelu: z = z.cwiseMax(0.0f); break;
-    case Activation::kTanh: z.array() = z.array().tanh(); break;
-    case Activation::kSigmoid: z.array() = 0.5f * ((0.5f * z.array()).tanh() + 1.0f); break;
+    case Activation::kRelu:
+      z = z.cwiseMax(0.0f);
+      break;
+    case Activation::kTanh:
+      z.array() = z.array().tanh();
+      break;
+    case Activation::kSigmoid:
+      z.array() = 0.5f * ((0.5f * z.array()).tanh() + 1.0f);
+      break;
   }
 }
 

@@ -22,7 +22,8 @@ bool EarlyStopping::update(double val_loss) {
 
 void GradientMethod::train_batch(Vector& params, const Batch& batch, Counters& counters) {
   const Dataset& d = *batch.data;
-  if (m_x.rows() != d.features() || m_x.cols() != batch.count) m_x.resize(d.features(), batch.count);
+  if (m_x.rows() != d.features() || m_x.cols() != batch.count)
+    m_x.resize(d.features(), batch.count);
   m_y.resize(static_cast<size_t>(batch.count));
   for (Index i = 0; i < batch.count; ++i) {
     m_x.col(i) = d.X.col(batch.index[i]);
@@ -185,8 +186,8 @@ RunResult train(const Mlp& mlp, const Splits& splits, TrainingMethod& method,
     rec.condition = method.condition();
     rec.time = std::chrono::duration<double>(Clock::now() - t0).count();
     result.history.push_back(rec);
-    const bool stop = stopper.update(std::isfinite(va.loss) ? va.loss
-                                                            : std::numeric_limits<double>::infinity());
+    const bool stop =
+        stopper.update(std::isfinite(va.loss) ? va.loss : std::numeric_limits<double>::infinity());
     if (stopper.improved() || result.best_epoch == 0) {
       best_params = params;
       result.best_epoch = epoch;
@@ -216,8 +217,8 @@ RunResult train(const Mlp& mlp, const Splits& splits, TrainingMethod& method,
   result.model_evals = counters.model_evals;
   result.grad_evals = counters.grad_evals;
   const bool use_best = settings.test_on_best && result.best_epoch > 0;
-  const EpochRecord& chosen = use_best ? result.history[static_cast<size_t>(result.best_epoch - 1)]
-                                       : result.history.back();
+  const EpochRecord& chosen =
+      use_best ? result.history[static_cast<size_t>(result.best_epoch - 1)] : result.history.back();
   result.final_params = use_best ? best_params : params;
   result.train_loss = chosen.train_loss;
   result.train_acc = chosen.train_acc;

@@ -57,18 +57,15 @@ std::string num(double v) {
 void validate_param(const ParamSpec& p, const std::string& file, const std::string& prefix) {
   const std::string key = file + ": key '" + prefix + "." + p.name;
   if (!std::isfinite(p.low) || !std::isfinite(p.high))
-    throw ConfigError(key + "': expected finite bounds, got [" + num(p.low) + ", " +
-                      num(p.high) + "]");
+    throw ConfigError(key + "': expected finite bounds, got [" + num(p.low) + ", " + num(p.high) +
+                      "]");
   if (p.low > p.high)
     throw ConfigError(key + ".low': expected low <= high, got low " + num(p.low) + " > high " +
                       num(p.high));
   if (p.log && p.low <= 0)
-    throw ConfigError(key + ".low': expected a positive bound on a log scale, got " +
-                      num(p.low));
-  if (p.low < 0)
-    throw ConfigError(key + ".low': expected a non-negative bound, got " + num(p.low));
-  if (p.high <= 0)
-    throw ConfigError(key + ".high': expected a positive bound, got " + num(p.high));
+    throw ConfigError(key + ".low': expected a positive bound on a log scale, got " + num(p.low));
+  if (p.low < 0) throw ConfigError(key + ".low': expected a non-negative bound, got " + num(p.low));
+  if (p.high <= 0) throw ConfigError(key + ".high': expected a positive bound, got " + num(p.high));
   const bool must_be_int = p.name == "popsize";
   if (must_be_int && !p.integer)
     throw ConfigError(key + ".int': expected true (popsize is an integer)");
@@ -84,7 +81,9 @@ void validate_param(const ParamSpec& p, const std::string& file, const std::stri
     throw ConfigError(key + ".low': expected popsize >= 2, got " + num(p.low));
 }
 
-double to_internal(const ParamSpec& p, double x) { return p.log ? std::log(x) : x; }
+double to_internal(const ParamSpec& p, double x) {
+  return p.log ? std::log(x) : x;
+}
 
 double from_internal(const ParamSpec& p, double u) {
   double x = p.log ? std::exp(u) : u;

@@ -55,11 +55,15 @@ double log_sum_exp(const std::vector<double>& v) {
   return m + std::log(s);
 }
 
-bool is_ok(const TrialPoint& t) { return t.state == TrialState::kOk && std::isfinite(t.value); }
+bool is_ok(const TrialPoint& t) {
+  return t.state == TrialState::kOk && std::isfinite(t.value);
+}
 
 }  // namespace
 
-int tpe_gamma(int n) { return std::min(static_cast<int>(std::ceil(0.1 * n)), 25); }
+int tpe_gamma(int n) {
+  return std::min(static_cast<int>(std::ceil(0.1 * n)), 25);
+}
 
 std::vector<double> tpe_weights(int n) {
   if (n <= 0) return {};
@@ -104,8 +108,7 @@ ParzenEstimator::ParzenEstimator(const std::vector<double>& mus, double low, dou
 
   const double max_sigma = range;
   const double min_sigma =
-      opt.consider_magic_clip ? range / std::min(100.0, 1.0 + static_cast<double>(n) + 1.0)
-                              : kEps;
+      opt.consider_magic_clip ? range / std::min(100.0, 1.0 + static_cast<double>(n) + 1.0) : kEps;
   m_mus = mus;
   m_sigmas.resize(n);
   for (std::size_t i = 0; i < n; ++i) m_sigmas[i] = std::clamp(sigma[i], min_sigma, max_sigma);

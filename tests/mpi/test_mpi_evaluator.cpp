@@ -17,7 +17,9 @@ ParallelContext& context() {
   return ctx;
 }
 
-bool bit_equal(double a, double b) { return std::memcmp(&a, &b, sizeof(double)) == 0; }
+bool bit_equal(double a, double b) {
+  return std::memcmp(&a, &b, sizeof(double)) == 0;
+}
 
 TEST(Partition, SharesCoverLambdaInWholeQuanta) {
   for (Index lambda : {0, 1, 5, 8, 13, 100, 101}) {
@@ -35,8 +37,7 @@ TEST(Partition, SharesCoverLambdaInWholeQuanta) {
         }
         // Balanced to one quantum; the leader never gets more than the others.
         const Index mx = *std::max_element(c.begin(), c.end());
-        for (int r = 0; r + 1 < parts; ++r)
-          EXPECT_GE(c[static_cast<std::size_t>(r)] + q, mx);
+        for (int r = 0; r + 1 < parts; ++r) EXPECT_GE(c[static_cast<std::size_t>(r)] + q, mx);
         for (int r = 1; r + 1 < parts; ++r) EXPECT_LE(c[0], c[static_cast<std::size_t>(r)]);
       }
     }

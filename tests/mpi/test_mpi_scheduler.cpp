@@ -46,7 +46,8 @@ RunRecord toy_job(const JobSpec& job, PopulationEvaluator& ev, int& executed) {
   if (job.population) {
     for (int gen = 0; gen < 4; ++gen) {
       const Index lambda = 7 + job.run;
-      const Matrix cand = test::toy_candidates(6, lambda, 50 + static_cast<std::uint64_t>(job.run * 10 + gen));
+      const Matrix cand =
+          test::toy_candidates(6, lambda, 50 + static_cast<std::uint64_t>(job.run * 10 + gen));
       std::vector<Index> idx;
       for (Index i = 0; i < 16; ++i) idx.push_back((i * 5 + gen + job.run) % data().size());
       Vector f(lambda);
@@ -75,7 +76,8 @@ std::vector<double> serial_losses(const JobSpec& job) {
   std::vector<double> out;
   for (int gen = 0; gen < 4; ++gen) {
     const Index lambda = 7 + job.run;
-    const Matrix cand = test::toy_candidates(6, lambda, 50 + static_cast<std::uint64_t>(job.run * 10 + gen));
+    const Matrix cand =
+        test::toy_candidates(6, lambda, 50 + static_cast<std::uint64_t>(job.run * 10 + gen));
     std::vector<Index> idx;
     for (Index i = 0; i < 16; ++i) idx.push_back((i * 5 + gen + job.run) % data().size());
     Vector f(lambda);
@@ -85,13 +87,16 @@ std::vector<double> serial_losses(const JobSpec& job) {
   return out;
 }
 
-bool bit_equal(double a, double b) { return std::memcmp(&a, &b, sizeof(double)) == 0; }
+bool bit_equal(double a, double b) {
+  return std::memcmp(&a, &b, sizeof(double)) == 0;
+}
 
 void check_every_job_once(int ranks_per_run, Index quantum) {
   ParallelContext& ctx = context();
   std::vector<JobSpec> jobs;
   for (int run = 0; run < 5; ++run)
-    for (int opt = 0; opt < 3; ++opt) jobs.push_back({opt, run, opt == 2, "{\"k\":" + std::to_string(run) + "}"});
+    for (int opt = 0; opt < 3; ++opt)
+      jobs.push_back({opt, run, opt == 2, "{\"k\":" + std::to_string(run) + "}"});
   int executed = 0;
   std::map<std::pair<int, int>, int> seen;
   ScheduleOptions so;
@@ -135,10 +140,18 @@ void check_every_job_once(int ranks_per_run, Index quantum) {
   }
 }
 
-TEST(Scheduler, EveryJobOnceDefaultGroups) { check_every_job_once(0, 0); }
-TEST(Scheduler, EveryJobOnceGroupsOfTwo) { check_every_job_once(2, 1); }
-TEST(Scheduler, EveryJobOnceOneGroup) { check_every_job_once(context().size(), 4); }
-TEST(Scheduler, EveryJobOnceGroupsOfThree) { check_every_job_once(3, 8); }
+TEST(Scheduler, EveryJobOnceDefaultGroups) {
+  check_every_job_once(0, 0);
+}
+TEST(Scheduler, EveryJobOnceGroupsOfTwo) {
+  check_every_job_once(2, 1);
+}
+TEST(Scheduler, EveryJobOnceOneGroup) {
+  check_every_job_once(context().size(), 4);
+}
+TEST(Scheduler, EveryJobOnceGroupsOfThree) {
+  check_every_job_once(3, 8);
+}
 
 TEST(Scheduler, DefaultGroupSize) {
   EXPECT_EQ(default_ranks_per_run(4, 10), 1);

@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "neurocma/core/error.hpp"
 #include "plots.hpp"
 #include "report.hpp"
 #include "study.hpp"
 #include "svg.hpp"
-#include "neurocma/core/error.hpp"
 
 namespace {
 

@@ -5,12 +5,12 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <zlib.h>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <zlib.h>
 
 #include "neurocma/io/results.hpp"
 
@@ -62,7 +62,8 @@ class Cli : public ::testing::Test {
       "model": {"hidden": [6], "activation": "tanh"},
       "train": {"batch_size": 16, "max_epochs": )" +
            std::to_string(epochs) + R"(, "patience": 3},
-      "optimizers": [)" + optimizers + R"(], "runs": 2, "seed": 3})";
+      "optimizers": [)" +
+           optimizers + R"(], "runs": 2, "seed": 3})";
   }
   bool no_results_left() const {
     for (const auto& e : fs::recursive_directory_iterator(m_dir))
@@ -87,7 +88,8 @@ class Cli : public ::testing::Test {
 
 TEST_F(Cli, IrisRunWritesResultsCsvAndSummary) {
   const fs::path cfg = write(
-      "c.json", tiny(R"({"name":"sgd","type":"sgd","lr":0.1},{"name":"adam","type":"adam","lr":0.01})"));
+      "c.json",
+      tiny(R"({"name":"sgd","type":"sgd","lr":0.1},{"name":"adam","type":"adam","lr":0.01})"));
   const Result r = sh(bin() + " run " + cfg.string() + " --out " + (m_dir / "out").string() +
                           " --csv " + (m_dir / "csv").string(),
                       m_dir);
@@ -109,7 +111,9 @@ TEST_F(Cli, IrisRunWritesResultsCsvAndSummary) {
 TEST_F(Cli, SameSeedGivesBitIdenticalResults) {
   const fs::path cfg = write("c.json", tiny(R"({"name":"adam","type":"adam","lr":0.01})", 6));
   for (const char* d : {"a", "b"})
-    ASSERT_EQ(sh(bin() + " run " + cfg.string() + " --quiet --out " + (m_dir / d).string(), m_dir).code, 0);
+    ASSERT_EQ(
+        sh(bin() + " run " + cfg.string() + " --quiet --out " + (m_dir / d).string(), m_dir).code,
+        0);
   const auto a = read_results((m_dir / "a" / "tiny.h5").string());
   const auto b = read_results((m_dir / "b" / "tiny.h5").string());
   ASSERT_EQ(a.size(), b.size());
@@ -122,7 +126,11 @@ TEST_F(Cli, SameSeedGivesBitIdenticalResults) {
     EXPECT_EQ(a[i].result.test_loss, b[i].result.test_loss);
   }
   // A different seed changes the numbers.
-  ASSERT_EQ(sh(bin() + " run " + cfg.string() + " --quiet --seed 99 --out " + (m_dir / "c").string(), m_dir).code, 0);
+  ASSERT_EQ(
+      sh(bin() + " run " + cfg.string() + " --quiet --seed 99 --out " + (m_dir / "c").string(),
+         m_dir)
+          .code,
+      0);
   const auto c = read_results((m_dir / "c" / "tiny.h5").string());
   EXPECT_NE(a[0].result.history[0].train_loss, c[0].result.history[0].train_loss);
 }
@@ -163,7 +171,8 @@ TEST_F(Cli, StudyFormatConfigRunsAndCsvHasStudyLayout) {
 
 TEST_F(Cli, MalformedJson) {
   const fs::path cfg = write("bad.json", "{\"name\": \"x\", ");
-  expect_error(sh(bin() + " run " + cfg.string() + " --out " + m_dir.string(), m_dir), 2, "bad.json");
+  expect_error(sh(bin() + " run " + cfg.string() + " --out " + m_dir.string(), m_dir), 2,
+               "bad.json");
 }
 
 TEST_F(Cli, UnknownOptimizer) {
@@ -186,8 +195,9 @@ TEST_F(Cli, UnwritableOutputDirectory) {
   const fs::path cfg = write("c.json", tiny(R"({"name":"sgd","type":"sgd","lr":0.1})"));
   // A regular file where a directory is expected cannot be written into, even as root.
   write("blocker", "x");
-  expect_error(sh(bin() + " run " + cfg.string() + " --out " + (m_dir / "blocker" / "out").string(), m_dir),
-               2, "blocker");
+  expect_error(
+      sh(bin() + " run " + cfg.string() + " --out " + (m_dir / "blocker" / "out").string(), m_dir),
+      2, "blocker");
 }
 
 TEST_F(Cli, MissingDataFiles) {
@@ -196,9 +206,11 @@ TEST_F(Cli, MissingDataFiles) {
   fs::create_directories(m_dir / "empty");
   // An empty data dir and no other location (the test overrides HOME and the env var).
   const std::string env = "env NEUROCMA_DATA_DIR=" + (m_dir / "empty").string() +
-                          " HOME=" + m_dir.string() + " XDG_CACHE_HOME=" + (m_dir / "cache").string() + " ";
-  const Result r = sh(env + bin() + " run " + cfg.string() + " --data-dir " + (m_dir / "empty").string() +
-                          " --out " + (m_dir / "out").string(), m_dir);
+                          " HOME=" + m_dir.string() +
+                          " XDG_CACHE_HOME=" + (m_dir / "cache").string() + " ";
+  const Result r = sh(env + bin() + " run " + cfg.string() + " --data-dir " +
+                          (m_dir / "empty").string() + " --out " + (m_dir / "out").string(),
+                      m_dir);
   if (fs::exists("/usr/share/datasets/mnist")) GTEST_SKIP() << "a system-wide MNIST is installed";
   expect_error(r, 1, "mnist");
 }
@@ -217,7 +229,8 @@ TEST_F(Cli, CorruptIdxFile) {
   const fs::path cfg = write("m.json", R"({"name": "m", "dataset": {"name": "mnist"},
     "optimizers": [{"name": "sgd", "type": "sgd", "lr": 0.1}], "runs": 1})");
   const Result r = sh(bin() + " run " + cfg.string() + " --data-dir " + data.string() + " --out " +
-                          (m_dir / "out").string(), m_dir);
+                          (m_dir / "out").string(),
+                      m_dir);
   expect_error(r, 1, "idx");
 }
 

@@ -46,7 +46,8 @@ std::pair<double, int> median_evals(const std::string& fn, Index n, CmaOptions o
     o.sigma0 = t.sigma0;
     o.max_evals = budget;
     const MinimizeResult r = minimize(t.f, t.x0, o, Rng(seed, 0, Stream::kOptimizer), 1e-8);
-    ev.push_back(r.reached ? static_cast<double>(r.evals) : std::numeric_limits<double>::infinity());
+    ev.push_back(r.reached ? static_cast<double>(r.evals)
+                           : std::numeric_limits<double>::infinity());
     reached += r.reached ? 1 : 0;
   }
   std::sort(ev.begin(), ev.end());
@@ -152,13 +153,13 @@ TEST(CmaConvergence, FullRosenbrock10) {
   for (CmaFullForm form : {CmaFullForm::kEigen, CmaFullForm::kMatrix}) {
     CmaOptions o = options(CmaVariant::kFull, form);
     const auto r = median_evals("rosenbrock", 10, o, 5, 40000);
-    EXPECT_GE(r.second, 4) << to_string(form);     // a run may end in the local optimum
-    EXPECT_LE(r.first, 8500) << to_string(form);   // passive weights
+    EXPECT_GE(r.second, 4) << to_string(form);    // a run may end in the local optimum
+    EXPECT_LE(r.first, 8500) << to_string(form);  // passive weights
     EXPECT_GE(r.first, 2500) << to_string(form);
     o.active = true;
     const auto a = median_evals("rosenbrock", 10, o, 5, 40000);
     EXPECT_GE(a.second, 4) << to_string(form);
-    EXPECT_LE(a.first, 6750) << to_string(form);   // python3-cmaes median 5,190
+    EXPECT_LE(a.first, 6750) << to_string(form);  // python3-cmaes median 5,190
   }
 }
 
@@ -205,7 +206,8 @@ TEST(CmaInvariance, FullIsRotationInvariantSepIsNot) {
   // same for full CMA-ES (rotation invariance), not for sep-CMA-ES.
   for (CmaFullForm form : {CmaFullForm::kEigen, CmaFullForm::kMatrix}) {
     const auto plain = median_evals("ellipsoid", 10, options(CmaVariant::kFull, form), 5, 30000);
-    const auto rot = median_evals("rotated_ellipsoid", 10, options(CmaVariant::kFull, form), 5, 30000);
+    const auto rot =
+        median_evals("rotated_ellipsoid", 10, options(CmaVariant::kFull, form), 5, 30000);
     EXPECT_EQ(plain.second, 5);
     EXPECT_EQ(rot.second, 5);
     EXPECT_LT(std::abs(plain.first - rot.first) / plain.first, 0.15)
@@ -269,7 +271,8 @@ TEST(CmaNan, NonFiniteFitnessRanksLast) {
     CmaOptions o = options(v);
     o.sigma0 = 2.0;
     o.max_evals = 60000;
-    const MinimizeResult r = minimize(f, Vector::Constant(8, 3.0), o, Rng(2, 0, Stream::kOptimizer), 1e-8);
+    const MinimizeResult r =
+        minimize(f, Vector::Constant(8, 3.0), o, Rng(2, 0, Stream::kOptimizer), 1e-8);
     EXPECT_TRUE(r.reached) << to_string(v) << " best " << r.best_f;
     EXPECT_GE(r.best_x(0), 0.5);
   }
@@ -281,7 +284,8 @@ TEST(CmaNan, NonFiniteFitnessRanksLast) {
   Matrix X(3, 4);
   es.ask(X);
   Vector fit(4);
-  fit << std::numeric_limits<double>::quiet_NaN(), 5.0, -std::numeric_limits<double>::infinity(), 2.0;
+  fit << std::numeric_limits<double>::quiet_NaN(), 5.0, -std::numeric_limits<double>::infinity(),
+      2.0;
   es.tell(fit);
   EXPECT_EQ(es.best_f(), 2.0);
   EXPECT_TRUE(same_bits(es.best_x(), X.col(3)));
@@ -310,7 +314,8 @@ TEST(CmaStop, MaxEvalsTolXTolFunCondition) {
   // A flat function: every f equal -> TolFun after 10 + 30 n / lambda generations.
   o = options(CmaVariant::kSep);
   o.max_evals = 100000;
-  r = minimize([](const Eigen::Ref<const Vector>&) { return 1.0; }, Vector::Zero(6), o, Rng(1), -1.0);
+  r = minimize([](const Eigen::Ref<const Vector>&) { return 1.0; }, Vector::Zero(6), o, Rng(1),
+               -1.0);
   EXPECT_EQ(r.stop, CmaStop::kTolFun);
   EXPECT_EQ(r.generations, 10 + static_cast<long long>(std::ceil(30.0 * 6 / 9.0)));
 
@@ -329,11 +334,14 @@ TEST(CmaCondition, LearnsTheEllipsoidConditionNumber) {
   // At convergence C ~ H^{-1}: cond(C) approaches the ellipsoid's 1e6.
   const TestFunction ell = make_test_function("rotated_ellipsoid", 10, 3);
   for (CmaFullForm form : {CmaFullForm::kEigen, CmaFullForm::kMatrix}) {
-    CmaEs es(ell.x0, [&] {
-      CmaOptions o = options(CmaVariant::kFull, form);
-      o.sigma0 = 2.0;
-      return o;
-    }(), Rng(4));
+    CmaEs es(
+        ell.x0,
+        [&] {
+          CmaOptions o = options(CmaVariant::kFull, form);
+          o.sigma0 = 2.0;
+          return o;
+        }(),
+        Rng(4));
     EXPECT_DOUBLE_EQ(es.condition(), 1.0);
     Matrix X(10, es.popsize());
     Vector fit(es.popsize());

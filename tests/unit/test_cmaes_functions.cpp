@@ -12,7 +12,7 @@ TEST(TestFunctions, HandComputedValues) {
   Vector x(3);
   x << 1.0, 2.0, -1.0;
   EXPECT_DOUBLE_EQ(sphere(x), 6.0);
-  EXPECT_DOUBLE_EQ(ellipsoid(x), 1.0 + 1e3 * 4.0 + 1e6);       // 10^(6 i / 2)
+  EXPECT_DOUBLE_EQ(ellipsoid(x), 1.0 + 1e3 * 4.0 + 1e6);  // 10^(6 i / 2)
   EXPECT_DOUBLE_EQ(cigar(x), 1.0 + 1e6 * 5.0);
   EXPECT_DOUBLE_EQ(discus(x), 1e6 + 5.0);
   // (1^2-2)^2*100 + 0 + (4+1)^2*100 + 1

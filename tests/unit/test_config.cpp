@@ -128,7 +128,7 @@ TEST(Config, CmaesFieldsAndExplicitBlocks) {
     "optimizers": [{"name": "c", "type": "cmaes", "variant": "lm", "popsize": 12, "sigma0": 0.5,
                     "blocks": [50, 33], "batch_size": 32, "select": "best", "active": true,
                     "mirrored": true, "max_evals": 1000, "lm_memory": 7}]})"),
-                                                  "c.json");
+                                                      "c.json");
   const auto& o = cfg.optimizers[0];
   EXPECT_EQ(o.variant, "lm");
   EXPECT_EQ(o.popsize, 12);
@@ -216,7 +216,8 @@ TEST(Config, StudyFormatErrors) {
     "batch_size": 16, "epochs": 100, "random_seed": 42,
     "early_stopping": {"patience": 3, "delta": 0.001},
     "optimizer_config": {"name": "sgd", "learning_rate": 0.5}, )";
-  std::string e = error_of(head + R"("mlp_layers": {"input_dim": 5, "hidden_dim": 10, "output_dim": 3}})");
+  std::string e =
+      error_of(head + R"("mlp_layers": {"input_dim": 5, "hidden_dim": 10, "output_dim": 3}})");
   EXPECT_NE(e.find("configs/x.json: mlp_layers.input_dim: expected 4"), std::string::npos) << e;
   e = error_of(head + R"("mlp_layers": {"input_dim": 4, "hidden_dim": 10, "output_dim": 10}})");
   EXPECT_NE(e.find("mlp_layers.output_dim: expected 3"), std::string::npos) << e;
@@ -256,12 +257,15 @@ TEST(Config, ErrorMessagesNameFileKeyAndExpectation) {
       {R"({"optimizers": [{"type": "rmsprop"}]})",
        "optimizers[0].type: expected one of \"sgd\", \"adam\" or \"cmaes\", got \"rmsprop\""},
       {R"({"optimizers": [{"name": "a"}]})", "optimizers[0].type: missing"},
-      {R"({"optimizers": [{"type": "adam"}], "runs": 0})", "configs/x.json: runs: expected an integer >= 1, got 0"},
-      {R"({"optimizers": [{"type": "cmaes", "blocks": "rows"}]})", "optimizers[0].blocks: expected"},
+      {R"({"optimizers": [{"type": "adam"}], "runs": 0})",
+       "configs/x.json: runs: expected an integer >= 1, got 0"},
+      {R"({"optimizers": [{"type": "cmaes", "blocks": "rows"}]})",
+       "optimizers[0].blocks: expected"},
       {R"({"optimizers": [{"type": "cmaes", "blocks": [10, 0]}]})",
        "optimizers[0].blocks[1]: expected a positive integer, got 0"},
       {R"({"model": {"hidden": [10]}, "optimizers": [{"type": "cmaes", "blocks": [50, 30]}]})",
-       "optimizers[0].blocks: block sizes sum to 80, expected the parameter count 83 of model 4-10-3"},
+       "optimizers[0].blocks: block sizes sum to 80, expected the parameter count 83 of model "
+       "4-10-3"},
       {R"({"optimizers": [{"type": "adam", "momentum": 0.9}]})",
        "optimizers[0].momentum: unknown key for an optimizer of type \"adam\""},
       {R"({"optimizers": [{"type": "sgd", "nesterov": true}]})",
@@ -280,8 +284,7 @@ TEST(Config, ErrorMessagesNameFileKeyAndExpectation) {
        "dataset.name: expected one of \"iris\", \"mnist\" or \"fashion-mnist\", got \"cifar\""},
       {R"({"optimizers": [{"type": "adam"}], "dataset": {"split": "official"}})",
        "dataset.split: iris has no official test set"},
-      {R"({"optimizers": [{"type": "adam"}], "dataset": {"train_ratio": 0.5}})",
-       "to sum to 1"},
+      {R"({"optimizers": [{"type": "adam"}], "dataset": {"train_ratio": 0.5}})", "to sum to 1"},
       {R"({"optimizers": [{"type": "adam"}], "dataset": {"name": "mnist", "pool": 3}})",
        "dataset.pool: expected a divisor of 28"},
       {R"({"optimizers": [{"type": "adam"}], "dataset": {"name": "mnist", "limit": 100}})",
@@ -291,7 +294,8 @@ TEST(Config, ErrorMessagesNameFileKeyAndExpectation) {
       {R"({"optimizers": [{"type": "cmaes", "popsize": 1}]})", "optimizers[0].popsize: expected"},
       {R"({"optimizers": [{"type": "cmaes", "select": "worst"}]})", "optimizers[0].select"},
       {R"({"optimizers": [{"type": "adam", "name": "a/b"}]})", "optimizers[0].name: expected"},
-      {R"({"optimizers": [{"type": "adam"}], "seed": -1})", "seed: expected an integer in [0, 2^64)"},
+      {R"({"optimizers": [{"type": "adam"}], "seed": -1})",
+       "seed: expected an integer in [0, 2^64)"},
       {R"({"optimizers": [{"type": "adam"}], "search": [1]})", "search: expected an object"},
       {R"({"optimizers": [{"type": "adam"}], "train": {"test_on": "worst"}})", "train.test_on"},
       {R"({"optimizers": [{"type": "adam"}], "train": {"min_delta": -1}})", "train.min_delta"},

@@ -99,7 +99,8 @@ Bytes synth_images(std::uint32_t n, std::uint32_t offset) {
   put_be32(b, 28);
   for (std::uint32_t k = 0; k < n; ++k) {
     b.push_back(static_cast<std::uint8_t>(((k + offset) % 10) * 20));
-    for (std::uint32_t p = 1; p < 784; ++p) b.push_back(static_cast<std::uint8_t>((k * 7 + p) % 251));
+    for (std::uint32_t p = 1; p < 784; ++p)
+      b.push_back(static_cast<std::uint8_t>((k * 7 + p) % 251));
   }
   return b;
 }
@@ -117,7 +118,8 @@ struct SynthFiles {
   std::map<std::string, std::string> sums;
 };
 
-SynthFiles write_synthetic_set(const std::string& dir, std::uint32_t n_train, std::uint32_t n_test) {
+SynthFiles write_synthetic_set(const std::string& dir, std::uint32_t n_train,
+                               std::uint32_t n_test) {
   SynthFiles f;
   f.content["train-images-idx3-ubyte"] = synth_images(n_train, 0);
   f.content["train-labels-idx1-ubyte"] = synth_labels(n_train, 0);
@@ -130,7 +132,9 @@ SynthFiles write_synthetic_set(const std::string& dir, std::uint32_t n_train, st
   return f;
 }
 
-int count_lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+int count_lines(const std::string& s) {
+  return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
+}
 
 // ---------------------------------------------------------------- pooling
 
@@ -219,7 +223,8 @@ TEST(Standardizer, FitsOnTrainAndAppliesToOthers) {
 
 void expect_partition(const SplitIndices& s, Index n) {
   std::vector<Index> all;
-  for (const auto* part : {&s.train, &s.val, &s.test}) all.insert(all.end(), part->begin(), part->end());
+  for (const auto* part : {&s.train, &s.val, &s.test})
+    all.insert(all.end(), part->begin(), part->end());
   ASSERT_EQ(static_cast<Index>(all.size()), n);
   std::sort(all.begin(), all.end());
   for (Index i = 0; i < n; ++i) ASSERT_EQ(all[static_cast<std::size_t>(i)], i);
@@ -312,8 +317,7 @@ TEST(Iris, EmbeddedCopyParsesAndMatchesTheRepoFile) {
   ASSERT_TRUE(in) << "data/iris.csv not found under " << source_dir();
   std::stringstream text;
   text << in.rdbuf();
-  EXPECT_EQ(text.str(), std::string(embedded_iris_csv()))
-      << "re-run tests/scripts/embed_iris.py";
+  EXPECT_EQ(text.str(), std::string(embedded_iris_csv())) << "re-run tests/scripts/embed_iris.py";
 }
 
 std::string iris_error(const std::string& text) {
@@ -391,10 +395,10 @@ TEST(SearchPath, OrderFollowsTheDocumentation) {
   IsolatedEnv env;
   EnvGuard d("NEUROCMA_DATA_DIR", "/env/data");
   EnvGuard x("XDG_CACHE_HOME", "/xdg");
-  EXPECT_EQ(data_search_path("mnist", "/explicit"),
-            (std::vector<std::string>{"/explicit", "/explicit/mnist", "/env/data",
-                                      "/env/data/mnist", "/xdg/neurocma/mnist",
-                                      "/usr/share/datasets/mnist"}));
+  EXPECT_EQ(
+      data_search_path("mnist", "/explicit"),
+      (std::vector<std::string>{"/explicit", "/explicit/mnist", "/env/data", "/env/data/mnist",
+                                "/xdg/neurocma/mnist", "/usr/share/datasets/mnist"}));
   EnvGuard nx("XDG_CACHE_HOME", nullptr);
   EnvGuard nd("NEUROCMA_DATA_DIR", nullptr);
   EnvGuard home("HOME", "/home/u");
@@ -424,7 +428,8 @@ TEST(SearchPath, FirstCompleteDirectoryWins) {
   const std::string plain = root.sub("plain");
   for (const auto& [base, bytes] : write_synthetic_set(root.sub("tmp"), 3, 3).content) {
     std::ofstream out(plain + "/" + base, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    out.write(reinterpret_cast<const char*>(bytes.data()),
+              static_cast<std::streamsize>(bytes.size()));
   }
   EXPECT_EQ(find_dataset_dir("synth", plain), plain);
 }

@@ -36,8 +36,12 @@ void check(Activation act, std::vector<Index> hidden, Index in, Index out, Index
 
 }  // namespace
 
-TEST(BatchedEvaluator, MatchesReferenceRelu) { check(Activation::kRelu, {32}, 196, 10, 12, 64); }
-TEST(BatchedEvaluator, MatchesReferenceTanh) { check(Activation::kTanh, {7}, 4, 3, 5, 17); }
+TEST(BatchedEvaluator, MatchesReferenceRelu) {
+  check(Activation::kRelu, {32}, 196, 10, 12, 64);
+}
+TEST(BatchedEvaluator, MatchesReferenceTanh) {
+  check(Activation::kTanh, {7}, 4, 3, 5, 17);
+}
 TEST(BatchedEvaluator, MatchesReferenceSigmoidDeep) {
   check(Activation::kSigmoid, {10, 6}, 20, 4, 9, 33);
 }

@@ -189,8 +189,8 @@ TEST(GzFile, MissingFileNamesThePath) {
 TEST(GzFile, CorruptGzipIsAnError) {
   TempDir dir;
   // A gzip header followed by bytes that are not a deflate stream.
-  write_raw(dir.file("bad.gz"), {0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0x03, 0xff, 0xff,
-                                 0xff, 0xff, 0x12, 0x34, 0x56, 0x78});
+  write_raw(dir.file("bad.gz"), {0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0x03, 0xff, 0xff, 0xff,
+                                 0xff, 0x12, 0x34, 0x56, 0x78});
   try {
     read_gz_file(dir.file("bad.gz"));
     FAIL() << "no exception";

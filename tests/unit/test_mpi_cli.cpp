@@ -73,13 +73,15 @@ class MpiCli : public ::testing::Test {
     std::ofstream f(path);
     f << R"({"name": "det", "dataset": {"name": "iris", "standardize": true, "split": "ratio"},
       "model": {"hidden": [8], "activation": "relu"},
-      "train": {"batch_size": 16, "max_epochs": )" << max_epochs << R"(, "patience": 1000},
+      "train": {"batch_size": 16, "max_epochs": )"
+      << max_epochs << R"(, "patience": 1000},
       "optimizers": [
         {"name": "sep", "type": "cmaes", "variant": "sep", "popsize": 13, "sigma0": 0.1},
         {"name": "full", "type": "cmaes", "variant": "full", "popsize": 10, "sigma0": 0.1},
         {"name": "lm", "type": "cmaes", "variant": "lm", "popsize": 11, "sigma0": 0.1},
         {"name": "adam", "type": "adam", "lr": 0.01}],
-      "runs": )" << runs << R"(, "seed": 5})";
+      "runs": )"
+      << runs << R"(, "seed": 5})";
     return path;
   }
 
@@ -93,7 +95,9 @@ class MpiCli : public ::testing::Test {
   fs::path m_dir;
 };
 
-bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof(double)) == 0; }
+bool same_bits(double a, double b) {
+  return std::memcmp(&a, &b, sizeof(double)) == 0;
+}
 
 // Every recorded metric except wall-clock times.
 void expect_identical(const std::vector<RunRecord>& a, const std::vector<RunRecord>& b,
@@ -141,8 +145,8 @@ TEST_F(MpiCli, SameMetricsForAnyRankCountAndGroupSize) {
     int np;
     int group;  // --ranks-per-run, 0 = default
   };
-  for (const Variant v : {Variant{1, 0}, Variant{2, 0}, Variant{2, 2}, Variant{3, 3},
-                          Variant{3, 0}, Variant{4, 2}, Variant{4, 4}}) {
+  for (const Variant v : {Variant{1, 0}, Variant{2, 0}, Variant{2, 2}, Variant{3, 3}, Variant{3, 0},
+                          Variant{4, 2}, Variant{4, 4}}) {
     const std::string tag = "np" + std::to_string(v.np) + "_g" + std::to_string(v.group);
     const std::string file = (m_dir / (tag + ".h5")).string();
     const Outcome o = run("NEUROCMA_MPI_STATS=1 " +
@@ -153,7 +157,8 @@ TEST_F(MpiCli, SameMetricsForAnyRankCountAndGroupSize) {
       // The workers really evaluated candidates (not just the leader).
       EXPECT_NE(o.output.find("size " + std::to_string(v.group)), std::string::npos) << o.output;
       EXPECT_EQ(o.output.find("distributed generations 0,"), std::string::npos)
-          << tag << ": a group of " << v.group << " never distributed a generation\n" << o.output;
+          << tag << ": a group of " << v.group << " never distributed a generation\n"
+          << o.output;
     }
     expect_identical(reference, read_results(file), tag);
   }
@@ -164,8 +169,7 @@ TEST_F(MpiCli, FaultOnALeaderEndsEveryRank) {
   const std::string file = (m_dir / "fault.h5").string();
   const auto t0 = std::chrono::steady_clock::now();
   const Outcome o = run("NEUROCMA_FAULT_INJECT=rank:1 " + run_cmd("mpirun -n 2", cfg, file));
-  const double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_NE(o.rc, 0) << o.output;
   EXPECT_NE(o.rc, 124) << "timed out: the ranks hung\n" << o.output;
   EXPECT_NE(o.output.find("injected fault"), std::string::npos) << o.output;
@@ -225,8 +229,7 @@ TEST_F(MpiCli, SigtermToMpirunLeavesNoResults) {
   while ((k = fread(buf, 1, sizeof(buf), p)) > 0) rest.append(buf, k);
   const int status = pclose(p);
   guard.join();
-  const double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_LT(secs, 60.0) << "mpirun did not end after SIGTERM\n" << rest;
   EXPECT_FALSE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << rest;
   EXPECT_FALSE(fs::exists(file)) << rest;

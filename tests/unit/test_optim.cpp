@@ -46,7 +46,8 @@ TEST(Adam, FirstTwoStepsByHand) {
   adam.step(p, g);
   // m = 0.045 - 0.1 = -0.055, v = 0.00024975 + 0.001 = 0.00124975
   // bias corrections 1 - 0.9^2 = 0.19 and 1 - 0.999^2 = 0.001999
-  const double expected = p1 + 0.1 / 0.19 * 0.055 / (std::sqrt(0.00124975) / std::sqrt(0.001999) + 1e-8);
+  const double expected =
+      p1 + 0.1 / 0.19 * 0.055 / (std::sqrt(0.00124975) / std::sqrt(0.001999) + 1e-8);
   EXPECT_NEAR(p(0), expected, 1e-14);
 }
 

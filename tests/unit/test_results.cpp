@@ -308,9 +308,10 @@ TEST(StudyCsv, ExactLayout) {
   EXPECT_EQ(lines[0], ",time,train_loss,train_acc,val_loss,val_acc,test_loss,test_acc,model_evals");
   const RunRecord r0 = make_record("sgd", "sgd", 0, 3, false);
   // model_evals = forward + backward passes; 0.1+0.2 written at full precision.
-  EXPECT_EQ(lines[1], "0,0.3333333333333333,0.12345678901234568,0.975,0.2,0.9,"
-                      "0.30000000000000004,0.9666666666666667," +
-                          std::to_string(r0.result.model_evals + r0.result.grad_evals));
+  EXPECT_EQ(lines[1],
+            "0,0.3333333333333333,0.12345678901234568,0.975,0.2,0.9,"
+            "0.30000000000000004,0.9666666666666667," +
+                std::to_string(r0.result.model_evals + r0.result.grad_evals));
   EXPECT_EQ(lines[2].substr(0, 2), "1,");
   EXPECT_EQ(lines[3].substr(0, 2), "2,");
   EXPECT_TRUE(fs::exists(dir / "csv/iris.cmaes.csv"));

@@ -159,8 +159,8 @@ TEST(Tpe, SplitPutsFailedAndPendingTrialsInTheBadSet) {
   // Pending trials are bad too (constant liar) and are never proposed again.
   std::vector<TrialPoint> all_failed;
   for (int t = 0; t < 12; ++t)
-    all_failed.push_back(TrialPoint{t, {std::pow(10.0, -4 + t / 3.0)}, std::nan(""),
-                                    TrialState::kFailed});
+    all_failed.push_back(
+        TrialPoint{t, {std::pow(10.0, -4 + t / 3.0)}, std::nan(""), TrialState::kFailed});
   Rng rng(3);
   const double x = tpe.propose(space, all_failed, rng)[0];  // no good set: prior only
   EXPECT_GE(x, 1e-4);
@@ -181,9 +181,9 @@ TEST(Tpe, NoDuplicateOfARecordedOrPendingPoint) {
 
 TEST(Tpe, IntegerParametersAreRoundedAndInRange) {
   const TpeSampler tpe;
-  for (const ParamSpec& p : {ParamSpec{"popsize", 4, 256, true, true},
-                             ParamSpec{"popsize", 2, 50, false, true},
-                             ParamSpec{"popsize", 2, 5, false, true}}) {
+  for (const ParamSpec& p :
+       {ParamSpec{"popsize", 4, 256, true, true}, ParamSpec{"popsize", 2, 50, false, true},
+        ParamSpec{"popsize", 2, 5, false, true}}) {
     const SearchSpace space = {p};
     std::vector<TrialPoint> h;
     std::map<double, int> counts;
@@ -287,15 +287,15 @@ void expect_config_error(const nlohmann::json& search, const std::string& key) {
 }
 
 TEST(SearchSpace, DefaultsAndOverrides) {
-  const ExperimentConfig cfg = config_with_search(
-      {{"adam", {{"lr", {{"low", 1e-3}, {"high", 0.5}}}}},
-       {"cmaes", {{"popsize", {{"low", 8}, {"high", 64}, {"log", false}}}}}});
+  const ExperimentConfig cfg =
+      config_with_search({{"adam", {{"lr", {{"low", 1e-3}, {"high", 0.5}}}}},
+                          {"cmaes", {{"popsize", {{"low", 8}, {"high", 64}, {"log", false}}}}}});
   validate_search(cfg);
   const SearchSpace adam = search_space_for(cfg, cfg.optimizers[0]);
   ASSERT_EQ(adam.size(), 1u);
   EXPECT_EQ(adam[0].low, 1e-3);
   EXPECT_EQ(adam[0].high, 0.5);
-  EXPECT_TRUE(adam[0].log);  // kept from the default
+  EXPECT_TRUE(adam[0].log);                                         // kept from the default
   const SearchSpace es = search_space_for(cfg, cfg.optimizers[1]);  // by type
   ASSERT_EQ(es.size(), 2u);
   EXPECT_EQ(es[0].name, "popsize");
@@ -320,8 +320,7 @@ TEST(SearchSpace, BadSpacesAreConfigErrors) {
                       "search.adam.momentum");
   expect_config_error({{"adam", {{"lr", {{"low", 0.1}, {"high", 0.9}, {"step", 2}}}}}},
                       "search.adam.lr.step");
-  expect_config_error({{"es", {{"popsize", {{"low", 1}, {"high", 9}}}}}},
-                      "search.es.popsize.low");
+  expect_config_error({{"es", {{"popsize", {{"low", 1}, {"high", 9}}}}}}, "search.es.popsize.low");
   expect_config_error({{"es", {{"popsize", {{"low", 4.5}, {"high", 9}}}}}},
                       "search.es.popsize.low");
   expect_config_error({{"es", {{"sigma0", {{"low", 0.1}, {"high", 1}, {"int", true}}}}}},

@@ -12,7 +12,7 @@ TEST(EarlyStopping, StopsAfterPatienceEpochsWithoutImprovement) {
   EXPECT_TRUE(es.improved());
   EXPECT_FALSE(es.update(0.995));  // better, but not by more than min_delta
   EXPECT_FALSE(es.improved());
-  EXPECT_FALSE(es.update(0.98));   // improves by 0.02: counter resets
+  EXPECT_FALSE(es.update(0.98));  // improves by 0.02: counter resets
   EXPECT_TRUE(es.improved());
   EXPECT_EQ(es.bad_epochs(), 0);
   EXPECT_FALSE(es.update(2.0));
@@ -76,8 +76,7 @@ TEST(Trainer, AdamLearnsToyProblemAndCountsPasses) {
   EXPECT_TRUE(r.stop_reason == "early_stopping" || r.stop_reason == "max_epochs");
   // Final train/val values are those of the best epoch (test_on best).
   EXPECT_DOUBLE_EQ(r.val_loss, r.history[static_cast<size_t>(r.best_epoch - 1)].val_loss);
-  for (size_t i = 1; i < r.history.size(); ++i)
-    EXPECT_GE(r.history[i].time, r.history[i - 1].time);
+  for (size_t i = 1; i < r.history.size(); ++i) EXPECT_GE(r.history[i].time, r.history[i - 1].time);
 }
 
 TEST(Trainer, SameSeedIsBitIdentical) {

@@ -24,8 +24,8 @@ namespace neurocma {
 namespace {
 
 fs::path temp_dir(const std::string& tag) {
-  const fs::path base = fs::temp_directory_path() /
-                        ("neurocma_tune_" + tag + "_" + std::to_string(::getpid()));
+  const fs::path base =
+      fs::temp_directory_path() / ("neurocma_tune_" + tag + "_" + std::to_string(::getpid()));
   fs::remove_all(base);
   fs::create_directories(base);
   return base;
@@ -195,14 +195,15 @@ int shell(const std::string& cmd) {
 }
 
 fs::path write_tiny_config(const fs::path& dir, const json& extra = json::object()) {
-  json cfg = {{"name", "tiny"},
-              {"dataset", {{"name", "iris"}}},
-              {"model", {{"hidden", {8}}}},
-              {"train", {{"batch_size", 16}, {"max_epochs", 3}, {"patience", 3}}},
-              {"optimizers", {{{"name", "sgd"}, {"type", "sgd"}}, {{"name", "adam"}, {"type", "adam"}}}},
-              {"runs", 1},
-              {"seed", 7},
-              {"out_dir", (dir / "results").string()}};
+  json cfg = {
+      {"name", "tiny"},
+      {"dataset", {{"name", "iris"}}},
+      {"model", {{"hidden", {8}}}},
+      {"train", {{"batch_size", 16}, {"max_epochs", 3}, {"patience", 3}}},
+      {"optimizers", {{{"name", "sgd"}, {"type", "sgd"}}, {{"name", "adam"}, {"type", "adam"}}}},
+      {"runs", 1},
+      {"seed", 7},
+      {"out_dir", (dir / "results").string()}};
   cfg.update(extra);
   const fs::path p = dir / "tiny.json";
   std::ofstream(p) << cfg.dump(2);
@@ -308,9 +309,10 @@ TEST_F(TuneCli, ResumeContinuesWithoutRepeatingOrLosingTrials) {
 TEST_F(TuneCli, UnderMpirunTheTrialSetIsTheSame) {
   if (shell("command -v mpirun >/dev/null 2>&1") != 0) GTEST_SKIP() << "no mpirun";
   ASSERT_EQ(shell(tune("s", "--trials 4 --quiet")), 0) << read_text(m_dir / "s.stderr");
-  const std::string cmd = "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
-                          "mpirun -n 2 --oversubscribe " +
-                          tune("m", "--trials 4 --quiet");
+  const std::string cmd =
+      "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+      "mpirun -n 2 --oversubscribe " +
+      tune("m", "--trials 4 --quiet");
   ASSERT_EQ(shell(cmd), 0) << read_text(m_dir / "m.stderr");
   const auto serial = trial_lines(m_dir / "s" / "tiny.tune.jsonl");
   const auto mpi = trial_lines(m_dir / "m" / "tiny.tune.jsonl");
@@ -329,10 +331,10 @@ TEST_F(TuneCli, BadArgumentsAndSearchSpacesExitWithCode2) {
   EXPECT_NE(read_text(m_dir / "b.stderr").find("--sampler"), std::string::npos);
   EXPECT_EQ(shell(tune("b", "--trials 2 --optimizer rmsprop")), 2);
   EXPECT_EQ(shell(tune("b", "--trials 0")), 2);
-  const fs::path bad = write_tiny_config(
-      m_dir, {{"search", {{"adam", {{"lr", {{"low", 0.5}, {"high", 0.1}}}}}}}});
-  EXPECT_EQ(shell(bin() + " tune " + bad.string() + " --trials 2 --out " +
-                  (m_dir / "b").string() + " >/dev/null 2>" + (m_dir / "b.stderr").string()),
+  const fs::path bad =
+      write_tiny_config(m_dir, {{"search", {{"adam", {{"lr", {{"low", 0.5}, {"high", 0.1}}}}}}}});
+  EXPECT_EQ(shell(bin() + " tune " + bad.string() + " --trials 2 --out " + (m_dir / "b").string() +
+                  " >/dev/null 2>" + (m_dir / "b.stderr").string()),
             2);
   const std::string err = read_text(m_dir / "b.stderr");
   EXPECT_NE(err.find("tiny.json"), std::string::npos) << err;

@@ -19,12 +19,12 @@ inline std::uint64_t splitmix64(std::uint64_t& state) {
 
 // Named streams so that e.g. data shuffling and CMA-ES sampling never share draws.
 enum class Stream : std::uint64_t {
-  kInit = 1,      // weight initialisation
-  kSplit = 2,     // train/val/test split (data seed)
-  kShuffle = 3,   // mini-batch order
-  kOptimizer = 4, // optimizer sampling (CMA-ES)
-  kTune = 5,      // hyperparameter sampler
-  kRotation = 6,  // test-function rotations
+  kInit = 1,       // weight initialisation
+  kSplit = 2,      // train/val/test split (data seed)
+  kShuffle = 3,    // mini-batch order
+  kOptimizer = 4,  // optimizer sampling (CMA-ES)
+  kTune = 5,       // hyperparameter sampler
+  kRotation = 6,   // test-function rotations
   kUser = 100
 };
 

@@ -10,9 +10,9 @@
 namespace neurocma {
 
 struct Dataset {
-  std::string name;         // e.g. "iris", "mnist"
-  Matrix X;                 // features x samples
-  std::vector<int> y;       // one class label in [0, num_classes) per sample
+  std::string name;    // e.g. "iris", "mnist"
+  Matrix X;            // features x samples
+  std::vector<int> y;  // one class label in [0, num_classes) per sample
   int num_classes = 0;
 
   Index size() const { return X.cols(); }

@@ -14,8 +14,8 @@ struct SplitIndices {
 
 // Stratified split by ratios (train, val, test summing to 1): each class is
 // shuffled and divided in the same proportions. Disjoint and covering.
-SplitIndices stratified_split(const std::vector<int>& labels, int num_classes,
-                              double train_ratio, double val_ratio, Rng& rng);
+SplitIndices stratified_split(const std::vector<int>& labels, int num_classes, double train_ratio,
+                              double val_ratio, Rng& rng);
 
 // Plain random split by ratios (the study's torch random_split semantics:
 // floor of each ratio times n, remainder distributed round-robin).

@@ -22,7 +22,7 @@ struct DatasetConfig {
   std::string split = "official";  // the default for iris is "ratio"
   double train_ratio = 0.6, val_ratio = 0.2, test_ratio = 0.2;
   Index val_size = 10000;
-  Index limit = 0;            // use only the first `limit` training samples (0 = all); for smoke tests
+  Index limit = 0;  // use only the first `limit` training samples (0 = all); for smoke tests
 };
 
 struct ModelConfig {
@@ -41,8 +41,8 @@ struct TrainConfig {
 // One named optimizer. `type` selects the algorithm; the remaining fields
 // apply to that type and keep their defaults otherwise.
 struct OptimizerConfig {
-  std::string name;  // unique label, e.g. "adam" or "cmaes_sep"
-  std::string type;  // sgd | adam | cmaes
+  std::string name;                                  // unique label, e.g. "adam" or "cmaes_sep"
+  std::string type;                                  // sgd | adam | cmaes
   nlohmann::json params = nlohmann::json::object();  // hyperparameters as given (resolved)
   // sgd / adam
   double lr = 0.01;
@@ -50,21 +50,21 @@ struct OptimizerConfig {
   bool nesterov = false;
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
   // cmaes
-  std::string variant = "sep";   // full | sep | lm
-  Index popsize = 0;             // 0 = default 4 + floor(3 ln n)
+  std::string variant = "sep";  // full | sep | lm
+  Index popsize = 0;            // 0 = default 4 + floor(3 ln n)
   double sigma0 = 0.05;
   std::string blocks = "whole";  // whole | layer | explicit (see block_sizes)
   std::vector<Index> block_sizes;
-  Index batch_size = 0;          // per generation; 0 = the training batch size
-  std::string select = "mean";   // mean | best
+  Index batch_size = 0;         // per generation; 0 = the training batch size
+  std::string select = "mean";  // mean | best
   bool active = false, mirrored = false;
   long long max_evals = 0;
   Index lm_memory = 0;
 };
 
 struct ExperimentConfig {
-  std::string source;            // file the config came from
-  std::string format = "native"; // native | study
+  std::string source;             // file the config came from
+  std::string format = "native";  // native | study
   DatasetConfig dataset;
   ModelConfig model;
   TrainConfig train;
@@ -72,9 +72,9 @@ struct ExperimentConfig {
   int runs = 5;
   std::uint64_t seed = 1;
   std::string out_dir = "results";
-  std::string name = "experiment";  // used for the result file name
+  std::string name = "experiment";                   // used for the result file name
   nlohmann::json search = nlohmann::json::object();  // tune search spaces (optional)
-  nlohmann::json resolved;       // the full config after defaults, as written to results
+  nlohmann::json resolved;  // the full config after defaults, as written to results
 };
 
 // Parses a config file (native or study format, detected by its keys).

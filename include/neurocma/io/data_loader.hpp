@@ -49,8 +49,8 @@ std::string sha256_hex(const std::vector<std::uint8_t>& bytes);
 // (prefix "train" or "t10k") into an unpooled data set: X is (rows*cols x count)
 // in [0, 1]. Files whose SHA-256 is not the known one of `name` get one warning
 // line on `warn`; files known to belong to another data set are an error.
-Dataset load_idx_dataset(const std::string& dir, const std::string& prefix,
-                         const std::string& name, std::ostream& warn);
+Dataset load_idx_dataset(const std::string& dir, const std::string& prefix, const std::string& name,
+                         std::ostream& warn);
 
 // Loads the splits for one run. data_seed decides the split; warnings (e.g.
 // unknown checksum) go to `warn`. Iris comes from DATA_DIR/iris.csv,

@@ -18,10 +18,10 @@ struct RunRecord {
   std::uint64_t seed = 0;
   int run_index = 0;
   std::string dataset;
-  std::string model_shape;     // e.g. "196-32-10"
-  std::string config_json;     // the full resolved config
-  std::string version;         // program version and git commit
-  RunResult result;            // history + finals (final_params not stored)
+  std::string model_shape;  // e.g. "196-32-10"
+  std::string config_json;  // the full resolved config
+  std::string version;      // program version and git commit
+  RunResult result;         // history + finals (final_params not stored)
 };
 
 // Writes runs into `path` + ".partial"; commit() flushes and renames it to path.

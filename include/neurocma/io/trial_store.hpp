@@ -12,17 +12,17 @@
 namespace neurocma {
 
 struct TrialRecord {
-  std::string optimizer;       // configured name
-  std::string optimizer_type;  // sgd | adam | cmaes
-  int trial = 0;               // 0-based, per optimizer
+  std::string optimizer;                             // configured name
+  std::string optimizer_type;                        // sgd | adam | cmaes
+  int trial = 0;                                     // 0-based, per optimizer
   nlohmann::json params = nlohmann::json::object();  // name -> value
   double objective = 0;        // mean best val loss over seeds (NaN when failed)
   std::vector<double> values;  // per seed (NaN for a failed seed)
   std::vector<std::uint64_t> seeds;
-  double time = 0;             // training seconds, summed over seeds
-  std::string status = "ok";   // ok | failed
-  std::string reason;          // why it failed (empty when ok)
-  nlohmann::json space;        // the optimizer's search space (space_to_json)
+  double time = 0;            // training seconds, summed over seeds
+  std::string status = "ok";  // ok | failed
+  std::string reason;         // why it failed (empty when ok)
+  nlohmann::json space;       // the optimizer's search space (space_to_json)
 };
 
 nlohmann::json trial_to_json(const TrialRecord& r);

@@ -19,8 +19,8 @@ std::string to_string(Activation a);
 // One layer's place in the flat vector.
 struct LayerView {
   Index in = 0, out = 0;
-  Index offset = 0;        // first weight entry
-  Index bias_offset = 0;   // first bias entry (= offset + in*out)
+  Index offset = 0;       // first weight entry
+  Index bias_offset = 0;  // first bias entry (= offset + in*out)
   Index size() const { return in * out + out; }
 };
 

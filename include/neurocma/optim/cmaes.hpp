@@ -36,15 +36,15 @@ std::string to_string(CmaFullForm f);
 
 struct CmaOptions {
   CmaVariant variant = CmaVariant::kSep;
-  Index popsize = 0;          // lambda; 0 = default 4 + floor(3 ln n)
-  double sigma0 = 0.1;        // > 0
-  bool active = false;        // negative weights (active CMA), tutorial eq. (53)
-  bool mirrored = false;      // mirrored sampling: candidates come in pairs m +- sigma*y
-  double tolfun = 1e-12;      // stop when the f range of recent generations < tolfun
-  double tolx = 1e-12;        // stop when sigma * max std < tolx
+  Index popsize = 0;      // lambda; 0 = default 4 + floor(3 ln n)
+  double sigma0 = 0.1;    // > 0
+  bool active = false;    // negative weights (active CMA), tutorial eq. (53)
+  bool mirrored = false;  // mirrored sampling: candidates come in pairs m +- sigma*y
+  double tolfun = 1e-12;  // stop when the f range of recent generations < tolfun
+  double tolx = 1e-12;    // stop when sigma * max std < tolx
   double max_condition = 1e14;
-  long long max_evals = 0;    // 0 = no limit
-  Index lm_memory = 0;        // LM-MA-ES direction vectors; 0 = 4 + floor(3 ln n)
+  long long max_evals = 0;  // 0 = no limit
+  Index lm_memory = 0;      // LM-MA-ES direction vectors; 0 = 4 + floor(3 ln n)
   CmaFullForm full_form = CmaFullForm::kAuto;
   // kMatrix form only: keep M and its GEMMs in float32 (M = scale * M32 with
   // the decay in a double scalar). false = the double-precision reference.

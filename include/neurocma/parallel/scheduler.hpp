@@ -20,8 +20,8 @@
 namespace neurocma {
 
 struct JobSpec {
-  int optimizer = 0;  // index into ExperimentConfig::optimizers
-  int run = 0;        // run index
+  int optimizer = 0;        // index into ExperimentConfig::optimizers
+  int run = 0;              // run index
   bool population = false;  // true for CMA-ES jobs (benefit from a rank group)
   std::string payload;      // free-form (JSON) data, e.g. a tune trial's parameters
 };

@@ -18,18 +18,18 @@
 namespace neurocma {
 
 struct TuneOptions {
-  int trials = 100;           // per optimizer (the study's budget)
-  std::string optimizer;      // tune only this one (empty: every optimizer)
+  int trials = 100;       // per optimizer (the study's budget)
+  std::string optimizer;  // tune only this one (empty: every optimizer)
   std::string sampler = "tpe";
-  int seeds = 1;              // training runs averaged per trial
-  std::string out_dir;        // empty: the config's out_dir
-  int ranks_per_run = 0;      // ScheduleOptions::ranks_per_run
-  bool quiet = false;         // no progress lines, no trial table
+  int seeds = 1;          // training runs averaged per trial
+  std::string out_dir;    // empty: the config's out_dir
+  int ranks_per_run = 0;  // ScheduleOptions::ranks_per_run
+  bool quiet = false;     // no progress lines, no trial table
 };
 
 struct TuneBest {
   std::string optimizer;
-  int trial = -1;             // -1: no successful trial
+  int trial = -1;  // -1: no successful trial
   nlohmann::json params;
   double objective = 0;
   int trials = 0, failed = 0;

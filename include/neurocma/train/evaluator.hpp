@@ -47,11 +47,11 @@ class BatchedMlpEvaluator {
 
  private:
   const Mlp& m_mlp;
-  MatrixF m_xt;                      // batch x in (float, transposed input)
-  std::vector<MatrixF> m_wt;         // per layer: in x (out*lambda), candidates side by side
-  std::vector<MatrixF> m_act;        // per layer: batch x (out*lambda)
-  std::vector<MatrixF> m_bias;       // per layer: out*lambda
-  MatrixF m_ce;                      // batch x classes, exp of shifted logits
+  MatrixF m_xt;                 // batch x in (float, transposed input)
+  std::vector<MatrixF> m_wt;    // per layer: in x (out*lambda), candidates side by side
+  std::vector<MatrixF> m_act;   // per layer: batch x (out*lambda)
+  std::vector<MatrixF> m_bias;  // per layer: out*lambda
+  MatrixF m_ce;                 // batch x classes, exp of shifted logits
   VectorF m_rowmax, m_rowsum;
   Matrix m_xbuf;
   std::vector<int> m_ybuf;

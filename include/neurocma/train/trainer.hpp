@@ -11,8 +11,8 @@
 
 #include "neurocma/core/rng.hpp"
 #include "neurocma/data/dataset.hpp"
-#include "neurocma/model/mlp.hpp"
 #include "neurocma/model/loss.hpp"
+#include "neurocma/model/mlp.hpp"
 #include "neurocma/optim/cmaes.hpp"
 #include "neurocma/optim/gradient.hpp"
 #include "neurocma/train/evaluator.hpp"
@@ -43,9 +43,9 @@ struct RunResult {
   double test_loss = 0, test_acc = 0;
   long long model_evals = 0, grad_evals = 0;
   int epochs = 0;
-  int best_epoch = 0;          // 1-based epoch with the best validation loss
-  std::string stop_reason;     // early_stopping | max_epochs | optimizer:<reason> | diverged
-  Vector final_params;         // the parameters the test metrics were computed with
+  int best_epoch = 0;       // 1-based epoch with the best validation loss
+  std::string stop_reason;  // early_stopping | max_epochs | optimizer:<reason> | diverged
+  Vector final_params;      // the parameters the test metrics were computed with
 };
 
 // Early stopping (a callback in spirit): stop when val loss has not improved
@@ -60,7 +60,10 @@ class EarlyStopping {
   double best() const { return m_best; }
   int bad_epochs() const { return m_bad; }
   // State for checkpoints.
-  void set(double best, int bad) { m_best = best; m_bad = bad; }
+  void set(double best, int bad) {
+    m_best = best;
+    m_bad = bad;
+  }
 
  private:
   int m_patience;
@@ -122,8 +125,8 @@ struct CmaMethodOptions {
 // candidates are evaluated on the same batch, then all blocks are told at once.
 class CmaMethod : public TrainingMethod {
  public:
-  CmaMethod(const Mlp& mlp, const Eigen::Ref<const Vector>& params0,
-            const CmaMethodOptions& opt, Rng rng, PopulationEvaluator& evaluator);
+  CmaMethod(const Mlp& mlp, const Eigen::Ref<const Vector>& params0, const CmaMethodOptions& opt,
+            Rng rng, PopulationEvaluator& evaluator);
   Index batch_size() const override { return m_opt.batch_size; }
   void train_batch(Vector& params, const Batch& batch, Counters& counters) override;
   double sigma() const override;

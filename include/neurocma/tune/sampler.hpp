@@ -35,8 +35,8 @@ class Sampler {
                               Rng& rng) const;
 
  protected:
-  virtual std::vector<double> draw(const SearchSpace& space,
-                                   const std::vector<TrialPoint>& trials, Rng& rng) const = 0;
+  virtual std::vector<double> draw(const SearchSpace& space, const std::vector<TrialPoint>& trials,
+                                   Rng& rng) const = 0;
 };
 
 // One point uniformly in the internal space (log-uniform on log scales,
