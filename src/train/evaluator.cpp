@@ -8,6 +8,16 @@
 
 namespace neurocma {
 
+void gather_batch(const Batch& batch, Matrix& X, std::vector<int>& y) {
+  const Dataset& d = *batch.data;
+  if (X.rows() != d.features() || X.cols() != batch.count) X.resize(d.features(), batch.count);
+  y.resize(static_cast<size_t>(batch.count));
+  for (Index i = 0; i < batch.count; ++i) {
+    X.col(i) = d.X.col(batch.index[i]);
+    y[static_cast<size_t>(i)] = d.y[static_cast<size_t>(batch.index[i])];
+  }
+}
+
 void reference_population_fitness(const Mlp& mlp, const Eigen::Ref<const Matrix>& candidates,
                                   const Eigen::Ref<const Matrix>& X, const std::vector<int>& y,
                                   Eigen::Ref<Vector> fitness) {
@@ -117,14 +127,7 @@ void BatchedMlpEvaluator::evaluate(const Eigen::Ref<const Matrix>& candidates,
 
 void BatchedMlpEvaluator::evaluate(const Eigen::Ref<const Matrix>& candidates, const Batch& batch,
                                    Eigen::Ref<Vector> fitness) {
-  const Dataset& d = *batch.data;
-  if (m_xbuf.rows() != d.features() || m_xbuf.cols() != batch.count)
-    m_xbuf.resize(d.features(), batch.count);
-  m_ybuf.resize(static_cast<size_t>(batch.count));
-  for (Index i = 0; i < batch.count; ++i) {
-    m_xbuf.col(i) = d.X.col(batch.index[i]);
-    m_ybuf[static_cast<size_t>(i)] = d.y[static_cast<size_t>(batch.index[i])];
-  }
+  gather_batch(batch, m_xbuf, m_ybuf);
   evaluate(candidates, m_xbuf, m_ybuf, fitness);
 }
 

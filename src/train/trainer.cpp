@@ -21,14 +21,7 @@ bool EarlyStopping::update(double val_loss) {
 }
 
 void GradientMethod::train_batch(Vector& params, const Batch& batch, Counters& counters) {
-  const Dataset& d = *batch.data;
-  if (m_x.rows() != d.features() || m_x.cols() != batch.count)
-    m_x.resize(d.features(), batch.count);
-  m_y.resize(static_cast<size_t>(batch.count));
-  for (Index i = 0; i < batch.count; ++i) {
-    m_x.col(i) = d.X.col(batch.index[i]);
-    m_y[static_cast<size_t>(i)] = d.y[static_cast<size_t>(batch.index[i])];
-  }
+  gather_batch(batch, m_x, m_y);
   m_mlp.loss_and_gradient(params, m_x, m_y, m_grad);
   counters.model_evals += batch.count;
   counters.grad_evals += batch.count;

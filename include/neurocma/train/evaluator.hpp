@@ -17,6 +17,9 @@ struct Batch {
   Index count = 0;
 };
 
+// Copies the batch's samples into X (features x count) and y, reusing their storage.
+void gather_batch(const Batch& batch, Matrix& X, std::vector<int>& y);
+
 class PopulationEvaluator {
  public:
   virtual ~PopulationEvaluator() = default;
