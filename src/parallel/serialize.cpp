@@ -8,65 +8,64 @@
 #include "neurocma/core/error.hpp"
 
 namespace neurocma {
-namespace {
+
+void ByteWriter::put_string(const std::string& s) {
+  put<std::uint64_t>(s.size());
+  m_out.insert(m_out.end(), s.begin(), s.end());
+}
+
+void ByteWriter::put_doubles(const double* data, std::size_t n) {
+  put<std::uint64_t>(n);
+  const char* p = reinterpret_cast<const char*>(data);
+  m_out.insert(m_out.end(), p, p + sizeof(double) * n);
+}
+
+void ByteReader::need(std::uint64_t n) const {
+  if (m_pos > m_in.size() || n > m_in.size() - m_pos)
+    throw RuntimeError(m_what + ": truncated (" + std::to_string(m_in.size()) + " bytes, needed " +
+                       std::to_string(m_pos + n) + ")");
+}
+
+std::string ByteReader::get_string() {
+  const std::uint64_t n = get<std::uint64_t>();
+  need(n);
+  std::string s(m_in.data() + m_pos, static_cast<std::size_t>(n));
+  m_pos += static_cast<std::size_t>(n);
+  return s;
+}
+
+std::uint64_t ByteReader::get_count(std::size_t min_bytes) {
+  const std::uint64_t n = get<std::uint64_t>();
+  if (min_bytes > 0 && n > (m_in.size() - m_pos) / min_bytes)
+    throw RuntimeError(m_what + ": corrupt (a count of " + std::to_string(n) +
+                       " exceeds the remaining data)");
+  return n;
+}
+
+std::vector<double> ByteReader::get_doubles() {
+  const std::uint64_t n = get_count(sizeof(double));
+  std::vector<double> v(static_cast<std::size_t>(n));
+  if (n > 0) std::memcpy(v.data(), m_in.data() + m_pos, sizeof(double) * n);
+  m_pos += sizeof(double) * static_cast<std::size_t>(n);
+  return v;
+}
 
 // A field added to EpochRecord must be added to put()/get() below too.
 static_assert(sizeof(EpochRecord) == 9 * 8, "EpochRecord changed: update serialize.cpp");
 
-template <typename T>
-void put(std::vector<char>& out, const T& v) {
-  static_assert(std::is_trivially_copyable<T>::value, "raw copy only");
-  const char* p = reinterpret_cast<const char*>(&v);
-  out.insert(out.end(), p, p + sizeof(T));
+void pack(const EpochRecord& e, ByteWriter& w) {
+  w.put(e.time);
+  w.put(e.train_loss);
+  w.put(e.train_acc);
+  w.put(e.val_loss);
+  w.put(e.val_acc);
+  w.put<std::int64_t>(e.model_evals);
+  w.put<std::int64_t>(e.grad_evals);
+  w.put(e.sigma);
+  w.put(e.condition);
 }
 
-void put_string(std::vector<char>& out, const std::string& s) {
-  put<std::uint64_t>(out, s.size());
-  out.insert(out.end(), s.begin(), s.end());
-}
-
-class Reader {
- public:
-  Reader(const std::vector<char>& in, std::size_t& pos) : m_in(in), m_pos(pos) {}
-  template <typename T>
-  T get() {
-    need(sizeof(T));
-    T v;
-    std::memcpy(&v, m_in.data() + m_pos, sizeof(T));
-    m_pos += sizeof(T);
-    return v;
-  }
-  std::string get_string() {
-    const std::uint64_t n = get<std::uint64_t>();
-    need(n);
-    std::string s(m_in.data() + m_pos, static_cast<std::size_t>(n));
-    m_pos += static_cast<std::size_t>(n);
-    return s;
-  }
-
- private:
-  void need(std::uint64_t n) const {
-    if (m_pos > m_in.size() || n > m_in.size() - m_pos)
-      throw RuntimeError("MPI message: truncated record (" + std::to_string(m_in.size()) +
-                         " bytes, needed " + std::to_string(m_pos + n) + ")");
-  }
-  const std::vector<char>& m_in;
-  std::size_t& m_pos;
-};
-
-void put_epoch(std::vector<char>& out, const EpochRecord& e) {
-  put(out, e.time);
-  put(out, e.train_loss);
-  put(out, e.train_acc);
-  put(out, e.val_loss);
-  put(out, e.val_acc);
-  put<std::int64_t>(out, e.model_evals);
-  put<std::int64_t>(out, e.grad_evals);
-  put(out, e.sigma);
-  put(out, e.condition);
-}
-
-EpochRecord get_epoch(Reader& r) {
+EpochRecord unpack_epoch(ByteReader& r) {
   EpochRecord e;
   e.time = r.get<double>();
   e.train_loss = r.get<double>();
@@ -80,40 +79,37 @@ EpochRecord get_epoch(Reader& r) {
   return e;
 }
 
-}  // namespace
-
 void pack(const RunRecord& rec, std::vector<char>& out) {
-  put_string(out, rec.optimizer);
-  put_string(out, rec.optimizer_type);
-  put_string(out, rec.hyperparams);
-  put<std::uint64_t>(out, rec.seed);
-  put<std::int32_t>(out, rec.run_index);
-  put_string(out, rec.dataset);
-  put_string(out, rec.model_shape);
-  put_string(out, rec.config_json);
-  put_string(out, rec.version);
+  ByteWriter w(out);
+  w.put_string(rec.optimizer);
+  w.put_string(rec.optimizer_type);
+  w.put_string(rec.hyperparams);
+  w.put<std::uint64_t>(rec.seed);
+  w.put<std::int32_t>(rec.run_index);
+  w.put_string(rec.dataset);
+  w.put_string(rec.model_shape);
+  w.put_string(rec.config_json);
+  w.put_string(rec.version);
   const RunResult& r = rec.result;
-  put<std::uint64_t>(out, r.history.size());
-  for (const EpochRecord& e : r.history) put_epoch(out, e);
-  put(out, r.time);
-  put(out, r.train_loss);
-  put(out, r.train_acc);
-  put(out, r.val_loss);
-  put(out, r.val_acc);
-  put(out, r.test_loss);
-  put(out, r.test_acc);
-  put<std::int64_t>(out, r.model_evals);
-  put<std::int64_t>(out, r.grad_evals);
-  put<std::int32_t>(out, r.epochs);
-  put<std::int32_t>(out, r.best_epoch);
-  put_string(out, r.stop_reason);
-  put<std::uint64_t>(out, static_cast<std::uint64_t>(r.final_params.size()));
-  const char* p = reinterpret_cast<const char*>(r.final_params.data());
-  out.insert(out.end(), p, p + sizeof(double) * static_cast<std::size_t>(r.final_params.size()));
+  w.put<std::uint64_t>(r.history.size());
+  for (const EpochRecord& e : r.history) pack(e, w);
+  w.put(r.time);
+  w.put(r.train_loss);
+  w.put(r.train_acc);
+  w.put(r.val_loss);
+  w.put(r.val_acc);
+  w.put(r.test_loss);
+  w.put(r.test_acc);
+  w.put<std::int64_t>(r.model_evals);
+  w.put<std::int64_t>(r.grad_evals);
+  w.put<std::int32_t>(r.epochs);
+  w.put<std::int32_t>(r.best_epoch);
+  w.put_string(r.stop_reason);
+  w.put_doubles(r.final_params.data(), static_cast<std::size_t>(r.final_params.size()));
 }
 
-RunRecord unpack_record(const std::vector<char>& in, std::size_t& pos) {
-  Reader rd(in, pos);
+RunRecord unpack_record(const std::vector<char>& in, std::size_t& pos, const std::string& what) {
+  ByteReader rd(in, pos, what);
   RunRecord rec;
   rec.optimizer = rd.get_string();
   rec.optimizer_type = rd.get_string();
@@ -125,10 +121,9 @@ RunRecord unpack_record(const std::vector<char>& in, std::size_t& pos) {
   rec.config_json = rd.get_string();
   rec.version = rd.get_string();
   RunResult& r = rec.result;
-  const std::uint64_t epochs = rd.get<std::uint64_t>();
-  if (epochs > in.size()) throw RuntimeError("MPI message: corrupt record (epoch count)");
+  const std::uint64_t epochs = rd.get_count(sizeof(EpochRecord));
   r.history.reserve(static_cast<std::size_t>(epochs));
-  for (std::uint64_t i = 0; i < epochs; ++i) r.history.push_back(get_epoch(rd));
+  for (std::uint64_t i = 0; i < epochs; ++i) r.history.push_back(unpack_epoch(rd));
   r.time = rd.get<double>();
   r.train_loss = rd.get<double>();
   r.train_acc = rd.get<double>();
@@ -141,22 +136,21 @@ RunRecord unpack_record(const std::vector<char>& in, std::size_t& pos) {
   r.epochs = rd.get<std::int32_t>();
   r.best_epoch = rd.get<std::int32_t>();
   r.stop_reason = rd.get_string();
-  const std::uint64_t n = rd.get<std::uint64_t>();
-  if (n > in.size()) throw RuntimeError("MPI message: corrupt record (parameter count)");
-  r.final_params.resize(static_cast<Index>(n));
-  for (std::uint64_t i = 0; i < n; ++i) r.final_params(static_cast<Index>(i)) = rd.get<double>();
+  const std::vector<double> params = rd.get_doubles();
+  r.final_params = Eigen::Map<const Vector>(params.data(), static_cast<Index>(params.size()));
   return rec;
 }
 
 void pack(const JobSpec& job, std::vector<char>& out) {
-  put<std::int32_t>(out, job.optimizer);
-  put<std::int32_t>(out, job.run);
-  put<std::uint8_t>(out, job.population ? 1 : 0);
-  put_string(out, job.payload);
+  ByteWriter w(out);
+  w.put<std::int32_t>(job.optimizer);
+  w.put<std::int32_t>(job.run);
+  w.put<std::uint8_t>(job.population ? 1 : 0);
+  w.put_string(job.payload);
 }
 
 JobSpec unpack_job(const std::vector<char>& in, std::size_t& pos) {
-  Reader rd(in, pos);
+  ByteReader rd(in, pos, "MPI message");
   JobSpec job;
   job.optimizer = rd.get<std::int32_t>();
   job.run = rd.get<std::int32_t>();

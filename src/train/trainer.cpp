@@ -48,7 +48,6 @@ CmaMethod::CmaMethod(const Mlp& mlp, const Eigen::Ref<const Vector>& params0,
     Rng block_rng(rng(), bi, Stream::kOptimizer);
     m_es.emplace_back(params0.segment(b.begin, b.size), m_opt.cma, block_rng);
   }
-  m_best_params = params0;
 }
 
 void CmaMethod::train_batch(Vector& params, const Batch& batch, Counters& counters) {
@@ -138,59 +137,171 @@ LossAcc evaluate_dataset(const Mlp& mlp, const Eigen::Ref<const Vector>& params,
   return out;
 }
 
+namespace {
+
+std::vector<double> to_std(const Vector& v) {
+  return std::vector<double>(v.data(), v.data() + v.size());
+}
+
+Vector to_vector(const std::vector<double>& v) {
+  return Eigen::Map<const Vector>(v.data(), static_cast<Index>(v.size()));
+}
+
+const std::vector<double>& state_entry(const StateMap& s, const std::string& key) {
+  const auto it = s.find(key);
+  if (it == s.end()) throw RuntimeError("optimizer state: missing array '" + key + "'");
+  return it->second;
+}
+
+}  // namespace
+
+StateMap GradientMethod::state() const {
+  StateMap s;
+  const std::vector<Vector> st = m_opt->state();
+  for (size_t i = 0; i < st.size(); ++i) s["opt" + std::to_string(i)] = to_std(st[i]);
+  return s;
+}
+
+void GradientMethod::set_state(const StateMap& s) {
+  std::vector<Vector> st;
+  for (size_t i = 0; s.count("opt" + std::to_string(i)) != 0; ++i)
+    st.push_back(to_vector(s.at("opt" + std::to_string(i))));
+  if (st.size() != s.size())
+    throw RuntimeError("optimizer state: expected arrays opt0, opt1, ... for a gradient method");
+  m_opt->set_state(st);
+}
+
+StateMap CmaMethod::state() const {
+  StateMap s;
+  s["blocks"] = {static_cast<double>(m_es.size())};
+  for (size_t bi = 0; bi < m_es.size(); ++bi)
+    for (auto& [key, value] : m_es[bi].state())
+      s["b" + std::to_string(bi) + "/" + key] = std::move(value);
+  return s;
+}
+
+void CmaMethod::set_state(const StateMap& s) {
+  const std::vector<double>& blocks = state_entry(s, "blocks");
+  if (blocks.size() != 1 || blocks[0] != static_cast<double>(m_es.size()))
+    throw RuntimeError("optimizer state: holds " +
+                       (blocks.empty() ? std::string("no") : std::to_string(blocks[0])) +
+                       " CMA-ES blocks, expected " + std::to_string(m_es.size()));
+  for (size_t bi = 0; bi < m_es.size(); ++bi) {
+    const std::string prefix = "b" + std::to_string(bi) + "/";
+    StateMap block;
+    for (auto it = s.lower_bound(prefix); it != s.end() && it->first.rfind(prefix, 0) == 0; ++it)
+      block[it->first.substr(prefix.size())] = it->second;
+    m_es[bi].set_state(block);
+  }
+}
+
 RunResult train(const Mlp& mlp, const Splits& splits, TrainingMethod& method,
                 const TrainSettings& settings, const Eigen::Ref<const Vector>& params0,
                 Rng& shuffle_rng, const EpochCallback& on_epoch) {
+  TrainHooks hooks;
+  hooks.on_epoch = on_epoch;
+  return train(mlp, splits, method, settings, params0, shuffle_rng, hooks);
+}
+
+RunResult train(const Mlp& mlp, const Splits& splits, TrainingMethod& method,
+                const TrainSettings& settings, const Eigen::Ref<const Vector>& params0,
+                Rng& shuffle_rng, const TrainHooks& hooks) {
   using Clock = std::chrono::steady_clock;
   const Clock::time_point t0 = Clock::now();
   const Dataset& train_set = splits.train;
   const Index n = train_set.size();
   const Index batch_size = method.batch_size() > 0 ? method.batch_size() : settings.batch_size;
-  std::vector<Index> order(static_cast<size_t>(n));
-  std::iota(order.begin(), order.end(), Index{0});
 
-  Vector params = params0;
-  Vector best_params = params0;
+  // The loop's whole state lives in `st`, so that a checkpoint is a copy of it.
+  TrainState st;
+  if (hooks.resume != nullptr) {
+    st = *hooks.resume;
+    if (st.order.size() != static_cast<size_t>(n) || st.params.size() != params0.size() ||
+        st.best_params.size() != params0.size() || st.batch_start < 0 || st.batch_start >= n ||
+        st.epoch < 0 || st.history.size() != static_cast<size_t>(st.epoch))
+      throw RuntimeError("checkpoint state does not fit this run (data or model size differs)");
+    method.set_state(st.method);
+    shuffle_rng.set_state(st.shuffle_rng);
+  } else {
+    st.order.resize(static_cast<size_t>(n));
+    std::iota(st.order.begin(), st.order.end(), Index{0});
+    st.params = params0;
+    st.best_params = params0;
+  }
   EarlyStopping stopper(settings.patience, settings.min_delta);
-  Counters counters;
+  stopper.set(st.stop_best, st.stop_bad);
+  // Run time excludes the time spent writing checkpoints, so that a
+  // checkpointed run reports the same kind of time as one that is not.
+  const double elapsed0 = st.elapsed;
+  double saving = 0.0;
+  auto seconds = [&] {
+    return elapsed0 + std::chrono::duration<double>(Clock::now() - t0).count() - saving;
+  };
+  auto save = [&] {
+    if (!hooks.save) return;
+    const Clock::time_point s0 = Clock::now();
+    st.stop_best = stopper.best();
+    st.stop_bad = stopper.bad_epochs();
+    st.elapsed = seconds();
+    st.shuffle_rng = shuffle_rng.state();
+    st.method = method.state();
+    hooks.save(st);
+    saving += std::chrono::duration<double>(Clock::now() - s0).count();
+  };
+
   RunResult result;
   std::string reason = "max_epochs";
-  for (int epoch = 1; epoch <= settings.max_epochs; ++epoch) {
-    shuffle(order.begin(), order.end(), shuffle_rng);
+  bool stopped_mid_epoch = false;
+  while (st.epoch < settings.max_epochs) {
+    if (st.batch_start == 0) shuffle(st.order.begin(), st.order.end(), shuffle_rng);
     bool diverged = false;
-    for (Index start = 0; start < n; start += batch_size) {
-      const Batch batch{&train_set, order.data() + start, std::min(batch_size, n - start)};
-      method.train_batch(params, batch, counters);
-      if (!params.allFinite()) {
+    for (Index start = st.batch_start; start < n; start += batch_size) {
+      const Batch batch{&train_set, st.order.data() + start, std::min(batch_size, n - start)};
+      method.train_batch(st.params, batch, st.counters);
+      if (!st.params.allFinite()) {
         diverged = true;
         break;
       }
+      if (start + batch_size < n) {
+        st.batch_start = start + batch_size;
+        if (hooks.checkpoint_due && hooks.checkpoint_due(false, st.epoch)) save();
+        if (hooks.stop_now && hooks.stop_now()) {
+          stopped_mid_epoch = true;
+          break;
+        }
+      }
     }
+    if (stopped_mid_epoch) break;
+    st.batch_start = 0;
+    ++st.epoch;
     EpochRecord rec;
-    const LossAcc tr = evaluate_dataset(mlp, params, train_set);
-    const LossAcc va = evaluate_dataset(mlp, params, splits.val);
+    const LossAcc tr = evaluate_dataset(mlp, st.params, train_set);
+    const LossAcc va = evaluate_dataset(mlp, st.params, splits.val);
     rec.train_loss = tr.loss;
     rec.train_acc = tr.accuracy;
     rec.val_loss = va.loss;
     rec.val_acc = va.accuracy;
-    rec.model_evals = counters.model_evals;
-    rec.grad_evals = counters.grad_evals;
+    rec.model_evals = st.counters.model_evals;
+    rec.grad_evals = st.counters.grad_evals;
     rec.sigma = method.sigma();
     rec.condition = method.condition();
-    rec.time = std::chrono::duration<double>(Clock::now() - t0).count();
-    result.history.push_back(rec);
+    rec.time = seconds();
+    st.history.push_back(rec);
     const bool stop =
         stopper.update(std::isfinite(va.loss) ? va.loss : std::numeric_limits<double>::infinity());
-    if (stopper.improved() || result.best_epoch == 0) {
-      best_params = params;
-      result.best_epoch = epoch;
+    if (stopper.improved() || st.best_epoch == 0) {
+      st.best_params = st.params;
+      st.best_epoch = st.epoch;
     }
-    const bool keep_going = !on_epoch || on_epoch(epoch, rec);
+    const bool keep_going = !hooks.on_epoch || hooks.on_epoch(st.epoch, rec);
     if (diverged) {
       reason = "diverged";
       break;
     }
-    if (!keep_going) {
+    const std::string opt_reason = method.stop_reason();
+    const bool finished = stop || !opt_reason.empty() || st.epoch >= settings.max_epochs;
+    if (!finished && hooks.checkpoint_due && hooks.checkpoint_due(true, st.epoch)) save();
+    if (!keep_going || (hooks.stop_now && hooks.stop_now())) {
       reason = "interrupted";
       break;
     }
@@ -198,21 +309,26 @@ RunResult train(const Mlp& mlp, const Splits& splits, TrainingMethod& method,
       reason = "early_stopping";
       break;
     }
-    const std::string opt_reason = method.stop_reason();
     if (!opt_reason.empty()) {
       reason = opt_reason;
       break;
     }
   }
 
-  result.stop_reason = reason;
+  result.history = st.history;
+  result.best_epoch = st.best_epoch;
+  result.stop_reason = stopped_mid_epoch ? std::string("interrupted") : reason;
   result.epochs = static_cast<int>(result.history.size());
-  result.model_evals = counters.model_evals;
-  result.grad_evals = counters.grad_evals;
+  result.model_evals = st.counters.model_evals;
+  result.grad_evals = st.counters.grad_evals;
+  if (result.history.empty()) {
+    result.time = seconds();
+    return result;
+  }
   const bool use_best = settings.test_on_best && result.best_epoch > 0;
   const EpochRecord& chosen =
       use_best ? result.history[static_cast<size_t>(result.best_epoch - 1)] : result.history.back();
-  result.final_params = use_best ? best_params : params;
+  result.final_params = use_best ? st.best_params : st.params;
   result.train_loss = chosen.train_loss;
   result.train_acc = chosen.train_acc;
   result.val_loss = chosen.val_loss;
@@ -220,7 +336,7 @@ RunResult train(const Mlp& mlp, const Splits& splits, TrainingMethod& method,
   const LossAcc te = evaluate_dataset(mlp, result.final_params, splits.test);
   result.test_loss = te.loss;
   result.test_acc = te.accuracy;
-  result.time = std::chrono::duration<double>(Clock::now() - t0).count();
+  result.time = seconds();
   return result;
 }
 

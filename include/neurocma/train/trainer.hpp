@@ -2,9 +2,11 @@
 // of shuffled mini-batches over the training set; after it the metrics are
 // recorded and early stopping is checked.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +20,9 @@
 #include "neurocma/train/evaluator.hpp"
 
 namespace neurocma {
+
+// Named arrays of doubles: the checkpoint form of optimizer state.
+using StateMap = std::map<std::string, std::vector<double>>;
 
 // Sample-pass counters. model_evals: single-sample forward passes spent by the
 // optimizer; grad_evals: single-sample backward passes.
@@ -93,6 +98,12 @@ class TrainingMethod {
   virtual double condition() const { return std::numeric_limits<double>::quiet_NaN(); }
   // Non-empty when the optimizer itself asks to stop (e.g. CMA-ES tolx).
   virtual std::string stop_reason() const { return {}; }
+  // Complete optimizer state as named arrays, for checkpoints. Taken between
+  // two train_batch() calls; set_state() on a method built from the same
+  // config makes it continue bit-identically. Throws RuntimeError on a state
+  // that does not fit.
+  virtual StateMap state() const = 0;
+  virtual void set_state(const StateMap& s) = 0;
 };
 
 // Gradient descent with any GradientOptimizer.
@@ -101,6 +112,8 @@ class GradientMethod : public TrainingMethod {
   GradientMethod(const Mlp& mlp, std::unique_ptr<GradientOptimizer> opt)
       : m_mlp(mlp), m_opt(std::move(opt)) {}
   void train_batch(Vector& params, const Batch& batch, Counters& counters) override;
+  StateMap state() const override;
+  void set_state(const StateMap& s) override;
   GradientOptimizer& optimizer() { return *m_opt; }
 
  private:
@@ -132,6 +145,8 @@ class CmaMethod : public TrainingMethod {
   double sigma() const override;
   double condition() const override;
   std::string stop_reason() const override;
+  StateMap state() const override;
+  void set_state(const StateMap& s) override;
   std::vector<CmaEs>& strategies() { return m_es; }
 
  private:
@@ -142,19 +157,55 @@ class CmaMethod : public TrainingMethod {
   std::vector<Matrix> m_block_cand;
   std::vector<Vector> m_fitness_per_block;
   Matrix m_full_cand;
-  Vector m_best_params;
-  double m_best_f = std::numeric_limits<double>::infinity();
 };
 
 // Called after each epoch with the epoch index (1-based) and its record.
 // Returning false stops the run (reason "interrupted").
 using EpochCallback = std::function<bool(int epoch, const EpochRecord&)>;
 
+// Everything train() needs to continue a run exactly where it was taken: at an
+// epoch boundary (batch_start == 0) or between two mini-batches.
+struct TrainState {
+  int epoch = 0;             // completed epochs
+  Index batch_start = 0;     // offset of the next mini-batch in `order`; 0 = epoch not begun
+  std::vector<Index> order;  // the data order of the current (or last) epoch
+  Vector params, best_params;
+  double stop_best = std::numeric_limits<double>::infinity();  // EarlyStopping state
+  int stop_bad = 0;
+  Counters counters;
+  std::vector<EpochRecord> history;
+  int best_epoch = 0;
+  double elapsed = 0;  // seconds of training before the state was taken
+  std::array<std::uint64_t, 6> shuffle_rng{};
+  StateMap method;  // TrainingMethod::state()
+};
+
+// Optional behaviour of train() beyond the plain loop.
+struct TrainHooks {
+  EpochCallback on_epoch;
+  // Continue from this state instead of starting at params0 (the method must
+  // be freshly built from the same config; its state is restored from here).
+  const TrainState* resume = nullptr;
+  // Asked after every mini-batch that leaves the epoch unfinished
+  // (epoch_end = false) and after every epoch the run goes on from or is
+  // interrupted at (epoch_end = true). Returning true has save() called.
+  std::function<bool(bool epoch_end, int epochs_done)> checkpoint_due;
+  std::function<void(const TrainState&)> save;
+  // Polled after every mini-batch (after a possible save): true ends the run
+  // at once with stop_reason "interrupted".
+  std::function<bool()> stop_now;
+};
+
 // Full-pass loss and accuracy of params on a data set (chunked, double precision).
 LossAcc evaluate_dataset(const Mlp& mlp, const Eigen::Ref<const Vector>& params,
                          const Dataset& data);
 
-// Trains from params0. shuffle_rng orders the mini-batches.
+// Trains from params0. shuffle_rng orders the mini-batches. A run stopped
+// before its first epoch ended (hooks.stop_now) returns stop_reason
+// "interrupted" with an empty history and no final metrics.
+RunResult train(const Mlp& mlp, const Splits& splits, TrainingMethod& method,
+                const TrainSettings& settings, const Eigen::Ref<const Vector>& params0,
+                Rng& shuffle_rng, const TrainHooks& hooks);
 RunResult train(const Mlp& mlp, const Splits& splits, TrainingMethod& method,
                 const TrainSettings& settings, const Eigen::Ref<const Vector>& params0,
                 Rng& shuffle_rng, const EpochCallback& on_epoch = {});

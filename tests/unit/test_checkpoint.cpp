@@ -1,0 +1,298 @@
+// Checkpoints: a run resumed from any saved TrainState (mid-epoch or at an
+// epoch boundary, through the checkpoint file) ends bit-identically to the
+// uninterrupted run; bad files are refused with clear errors.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "neurocma/core/error.hpp"
+#include "neurocma/parallel/checkpoint.hpp"
+#include "neurocma/train/trainer.hpp"
+
+using namespace neurocma;
+
+namespace {
+
+Splits toy_splits() {
+  Rng rng(5);
+  auto make = [&](Index n) {
+    Dataset d;
+    d.name = "toy";
+    d.num_classes = 3;
+    d.X.resize(2, n);
+    for (Index i = 0; i < n; ++i) {
+      const int c = static_cast<int>(i % 3);
+      d.y.push_back(c);
+      d.X(0, i) = (c == 0 ? -2.0 : c == 1 ? 2.0 : 0.0) + 0.8 * rng.normal();
+      d.X(1, i) = (c == 2 ? 2.0 : -1.0) + 0.8 * rng.normal();
+    }
+    return d;
+  };
+  return {make(150), make(60), make(60)};
+}
+
+enum class Kind { kSgd, kAdam, kCmaFull, kCmaSepLayer, kCmaLm, kCmaBest };
+
+struct Harness {
+  Mlp mlp{MlpSpec{2, {6}, 3, Activation::kTanh}};
+  SerialEvaluator eval{mlp};
+  std::unique_ptr<TrainingMethod> method;
+  TrainSettings ts;
+  Vector p0;
+  Rng shuffle{0};
+
+  // opt_seed lets a test build the method with another seed than the saved
+  // run, to show that everything comes from the restored state.
+  Harness(Kind kind, std::uint64_t seed, std::uint64_t opt_seed) {
+    Rng init(seed, 0, Stream::kInit);
+    p0 = mlp.init(init);
+    shuffle = Rng(opt_seed, 0, Stream::kShuffle);
+    ts.batch_size = 32;  // 150 samples: 5 mini-batches, the last one short
+    ts.max_epochs = 12;
+    ts.patience = 3;
+    ts.min_delta = 1e-4;
+    if (kind == Kind::kSgd) {
+      SgdOptions o;
+      o.lr = 0.1;
+      o.momentum = 0.9;
+      method = std::make_unique<GradientMethod>(mlp, std::make_unique<Sgd>(o));
+    } else if (kind == Kind::kAdam) {
+      AdamOptions o;
+      o.lr = 0.02;
+      method = std::make_unique<GradientMethod>(mlp, std::make_unique<Adam>(o));
+    } else {
+      CmaMethodOptions o;
+      o.cma.sigma0 = 0.1;
+      o.cma.variant = kind == Kind::kCmaFull ? CmaVariant::kFull
+                      : kind == Kind::kCmaLm ? CmaVariant::kLm
+                                             : CmaVariant::kSep;
+      o.cma.active = kind == Kind::kCmaFull;
+      o.cma.mirrored = kind == Kind::kCmaLm;
+      o.select = kind == Kind::kCmaBest ? Selection::kBest : Selection::kMean;
+      o.blocks = kind == Kind::kCmaSepLayer ? mlp.layer_blocks()
+                                            : std::vector<ParamBlock>{{0, mlp.num_params()}};
+      method = std::make_unique<CmaMethod>(mlp, p0, o, Rng(opt_seed, 0, Stream::kOptimizer), eval);
+    }
+  }
+};
+
+bool same_bits(double a, double b) {
+  return std::memcmp(&a, &b, sizeof(double)) == 0;
+}
+
+// Every metric but wall time, bit for bit.
+void expect_same(const RunResult& a, const RunResult& b, const std::string& what) {
+  ASSERT_EQ(a.history.size(), b.history.size()) << what;
+  for (size_t e = 0; e < a.history.size(); ++e) {
+    const EpochRecord &x = a.history[e], &y = b.history[e];
+    EXPECT_TRUE(same_bits(x.train_loss, y.train_loss) && same_bits(x.val_loss, y.val_loss) &&
+                same_bits(x.train_acc, y.train_acc) && same_bits(x.val_acc, y.val_acc) &&
+                same_bits(x.sigma, y.sigma) && same_bits(x.condition, y.condition) &&
+                x.model_evals == y.model_evals && x.grad_evals == y.grad_evals)
+        << what << ", epoch " << e + 1;
+  }
+  EXPECT_TRUE(same_bits(a.test_loss, b.test_loss)) << what;
+  EXPECT_TRUE(same_bits(a.test_acc, b.test_acc)) << what;
+  EXPECT_EQ(a.best_epoch, b.best_epoch) << what;
+  EXPECT_EQ(a.stop_reason, b.stop_reason) << what;
+  ASSERT_EQ(a.final_params.size(), b.final_params.size()) << what;
+  EXPECT_EQ(std::memcmp(a.final_params.data(), b.final_params.data(),
+                        sizeof(double) * static_cast<size_t>(a.final_params.size())),
+            0)
+      << what;
+}
+
+std::string temp_dir(const std::string& name) {
+  const std::string d = testing::TempDir() + "neurocma_ckpt_" + name;
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  return d;
+}
+
+nlohmann::json identity() {
+  return {{"config", "toy"}, {"jobs", {{"adam", 0}}}};
+}
+
+}  // namespace
+
+TEST(Checkpoint, ResumeFromAnySavedStateIsBitIdentical) {
+  const Splits s = toy_splits();
+  const std::string dir = temp_dir("resume");
+  for (Kind kind : {Kind::kSgd, Kind::kAdam, Kind::kCmaFull, Kind::kCmaSepLayer, Kind::kCmaLm,
+                    Kind::kCmaBest}) {
+    const std::string what = "kind " + std::to_string(static_cast<int>(kind));
+    // The uninterrupted run saves at every opportunity.
+    Harness ref(kind, 7, 7);
+    std::vector<TrainState> saved;
+    std::vector<bool> at_epoch_end;
+    TrainHooks hooks;
+    hooks.checkpoint_due = [&](bool epoch_end, int) {
+      at_epoch_end.push_back(epoch_end);
+      return true;
+    };
+    hooks.save = [&](const TrainState& st) { saved.push_back(st); };
+    const RunResult full = train(ref.mlp, s, *ref.method, ref.ts, ref.p0, ref.shuffle, hooks);
+    ASSERT_GE(full.epochs, 3) << what;
+    ASSERT_GT(saved.size(), 10u) << what;
+    // Mid-epoch states and epoch boundaries, early and late; through the file.
+    for (size_t k : {size_t{0}, size_t{3}, size_t{4}, saved.size() / 2, saved.size() - 1}) {
+      const std::string path = dir + "/job.ckpt";
+      write_job_checkpoint(path, identity(), "adam", 0, saved[k]);
+      TrainState st;
+      ASSERT_TRUE(read_job_checkpoint(path, identity(), "adam", 0, st));
+      Harness again(kind, 7, 999);  // another optimizer and shuffle seed: state must win
+      TrainHooks resume;
+      resume.resume = &st;
+      const RunResult r =
+          train(again.mlp, s, *again.method, again.ts, again.p0, again.shuffle, resume);
+      expect_same(full, r,
+                  what + ", state " + std::to_string(k) +
+                      (at_epoch_end[k] ? " (epoch end)" : " (mid-epoch)"));
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Checkpoint, StopNowEndsTheRunAfterSavingAndResumeFinishesIt) {
+  const Splits s = toy_splits();
+  Harness ref(Kind::kAdam, 3, 3);
+  const RunResult full = train(ref.mlp, s, *ref.method, ref.ts, ref.p0, ref.shuffle);
+
+  Harness first(Kind::kAdam, 3, 3);
+  int batches = 0;
+  TrainState saved;
+  TrainHooks hooks;
+  hooks.checkpoint_due = [&](bool, int) { return ++batches == 7; };  // a "signal" mid-epoch 2
+  hooks.save = [&](const TrainState& st) { saved = st; };
+  hooks.stop_now = [&] { return batches >= 7; };
+  const RunResult cut =
+      train(first.mlp, s, *first.method, first.ts, first.p0, first.shuffle, hooks);
+  EXPECT_EQ(cut.stop_reason, "interrupted");
+  EXPECT_EQ(saved.epoch, 1);
+  EXPECT_GT(saved.batch_start, 0);
+
+  Harness second(Kind::kAdam, 3, 3);
+  TrainHooks resume;
+  resume.resume = &saved;
+  expect_same(full,
+              train(second.mlp, s, *second.method, second.ts, second.p0, second.shuffle, resume),
+              "adam stopped mid-epoch");
+}
+
+TEST(Checkpoint, StateOfAnotherMethodIsRefused) {
+  const Splits s = toy_splits();
+  Harness adam(Kind::kAdam, 1, 1);
+  Harness cma(Kind::kCmaSepLayer, 1, 1);
+  EXPECT_THROW(cma.method->set_state(adam.method->state()), RuntimeError);
+  Harness whole(Kind::kCmaFull, 1, 1);
+  EXPECT_THROW(whole.method->set_state(cma.method->state()), RuntimeError);
+}
+
+TEST(Checkpoint, FinishedRecordsRoundTrip) {
+  const std::string dir = temp_dir("finished");
+  RunRecord a;
+  a.optimizer = "adam";
+  a.run_index = 2;
+  a.result.history.resize(3);
+  a.result.history[1].val_loss = 0.25;
+  a.result.test_acc = 0.9;
+  a.result.final_params = Vector::LinSpaced(5, 0, 1);
+  write_finished_checkpoint(dir, identity(), {a, a});
+  const std::vector<RunRecord> back = read_finished_checkpoint(dir, identity());
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[1].optimizer, "adam");
+  EXPECT_EQ(back[1].run_index, 2);
+  EXPECT_EQ(back[1].result.history[1].val_loss, 0.25);
+  EXPECT_EQ(back[1].result.final_params, a.result.final_params);
+  EXPECT_TRUE(read_finished_checkpoint(dir + "/missing", identity()).empty());
+  // No temporary file is left behind.
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    EXPECT_EQ(e.path().extension(), ".ckpt") << e.path();
+  std::filesystem::remove_all(dir);
+}
+
+namespace {
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST(Checkpoint, CorruptTruncatedAndForeignFilesAreRefused) {
+  const std::string dir = temp_dir("bad");
+  const std::string path = dir + "/job.ckpt";
+  TrainState st;
+  st.order = {2, 0, 1};
+  st.params = Vector::Ones(4);
+  st.best_params = Vector::Zero(4);
+  st.method["opt0"] = {1, 2, 3};
+  write_job_checkpoint(path, identity(), "adam", 0, st);
+  TrainState back;
+  ASSERT_TRUE(read_job_checkpoint(path, identity(), "adam", 0, back));
+  EXPECT_EQ(back.order, st.order);
+  EXPECT_EQ(back.method, st.method);
+
+  // Another config: the differing key is named.
+  nlohmann::json other = identity();
+  other["config"] = "mnist";
+  std::string msg = error_of([&] { read_job_checkpoint(path, other, "adam", 0, back); });
+  EXPECT_NE(msg.find("another experiment"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("/config"), std::string::npos) << msg;
+  EXPECT_NE(msg.find(path), std::string::npos) << msg;
+  EXPECT_THROW(read_job_checkpoint(path, other, "adam", 0, back), ConfigError);
+  // Another job's file.
+  msg = error_of([&] { read_job_checkpoint(path, identity(), "sgd", 3, back); });
+  EXPECT_NE(msg.find("expected 'sgd' run 3"), std::string::npos) << msg;
+
+  // A flipped bit in the payload.
+  std::vector<char> bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  auto write_bytes = [&](const std::vector<char>& b) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(b.data(), static_cast<std::streamsize>(b.size()));
+  };
+  std::vector<char> flipped = bytes;
+  flipped[flipped.size() / 2] ^= 0x10;
+  write_bytes(flipped);
+  msg = error_of([&] { read_job_checkpoint(path, identity(), "adam", 0, back); });
+  EXPECT_NE(msg.find("checksum mismatch"), std::string::npos) << msg;
+  // Truncated (a kill during a copy, a full disk).
+  write_bytes(
+      std::vector<char>(bytes.begin(), bytes.begin() + static_cast<long>(bytes.size() / 2)));
+  msg = error_of([&] { read_job_checkpoint(path, identity(), "adam", 0, back); });
+  EXPECT_NE(msg.find("corrupt"), std::string::npos) << msg;
+  // Not a checkpoint at all.
+  write_bytes(std::vector<char>{'h', 'e', 'l', 'l', 'o'});
+  msg = error_of([&] { read_job_checkpoint(path, identity(), "adam", 0, back); });
+  EXPECT_NE(msg.find("not a neurocma checkpoint"), std::string::npos) << msg;
+  // A finished-runs file is not a job file.
+  write_finished_checkpoint(dir, identity(), {});
+  msg = error_of(
+      [&] { read_job_checkpoint(finished_checkpoint_path(dir), identity(), "adam", 0, back); });
+  EXPECT_NE(msg.find("wrong kind"), std::string::npos) << msg;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Checkpoint, ChecksumSeesEveryByteAndTheLength) {
+  std::vector<char> b(37, 'x');
+  const std::uint64_t h = checksum64(b.data(), b.size());
+  for (size_t i = 0; i < b.size(); ++i) {
+    std::vector<char> c = b;
+    c[i] ^= 1;
+    EXPECT_NE(checksum64(c.data(), c.size()), h) << i;
+  }
+  EXPECT_NE(checksum64(b.data(), b.size() - 1), h);
+  std::vector<char> zeros(16, 0);
+  EXPECT_NE(checksum64(zeros.data(), 8), checksum64(zeros.data(), 16));
+}
