@@ -1,6 +1,8 @@
 // neurocma run CONFIG: N seeded runs per optimizer, one HDF5 results file.
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -13,6 +15,7 @@
 #include "neurocma/io/config.hpp"
 #include "neurocma/io/data_loader.hpp"
 #include "neurocma/io/results.hpp"
+#include "neurocma/parallel/checkpoint.hpp"
 #include "neurocma/parallel/job.hpp"
 #include "neurocma/parallel/mpi_evaluator.hpp"
 #include "neurocma/parallel/scheduler.hpp"
@@ -34,6 +37,9 @@ struct RunArgs {
   std::string run_range;  // "A:B" = run indices A..B-1
   std::string result_file;
   int ranks_per_run = 0;
+  bool resume = false;
+  std::optional<int> checkpoint_epochs;
+  std::optional<double> checkpoint_minutes;
 };
 
 // Creates DIR if needed and checks that a file can be written there.
@@ -68,6 +74,21 @@ int run_command(const RunArgs& args, ParallelContext& ctx) {
   if (!args.out.empty()) cfg.out_dir = args.out;
   if (args.seed) cfg.seed = *args.seed;
   if (!args.data_dir.empty()) cfg.dataset.data_dir = args.data_dir;
+  if (args.checkpoint_epochs) {
+    if (*args.checkpoint_epochs < 0)
+      throw ConfigError("--checkpoint-every-epochs " + std::to_string(*args.checkpoint_epochs) +
+                        ": expected 0 (off) or a number of epochs >= 1");
+    cfg.checkpoint.every_epochs = *args.checkpoint_epochs;
+  }
+  if (args.checkpoint_minutes) {
+    if (!(*args.checkpoint_minutes >= 0)) {
+      std::ostringstream v;
+      v << *args.checkpoint_minutes;
+      throw ConfigError("--checkpoint-every-minutes " + v.str() +
+                        ": expected 0 (off) or a positive number of minutes");
+    }
+    cfg.checkpoint.every_minutes = *args.checkpoint_minutes;
+  }
   cfg.resolved = to_json(cfg);
 
   std::vector<int> chosen;
@@ -111,30 +132,114 @@ int run_command(const RunArgs& args, ParallelContext& ctx) {
     for (int oi : chosen)
       jobs.push_back({oi, r, cfg.optimizers[static_cast<size_t>(oi)].type == "cmaes", ""});
 
+  // Checkpoints (docs/checkpoint.md): finished records on rank 0, the state of
+  // each job in progress on the leader training it.
+  const std::string ckpt = checkpoint_dir(path);
+  const nlohmann::json identity = checkpoint_identity(cfg, jobs);
+  std::vector<std::string> names;
+  for (const OptimizerConfig& o : cfg.optimizers) names.push_back(o.name);
+  std::vector<RunRecord> finished;
+  if (args.resume) {
+    // Rank 0 checks every file first, so a bad checkpoint fails before training.
+    if (ctx.is_root()) validate_checkpoints(ckpt, identity, jobs, names);
+    finished = read_finished_checkpoint(ckpt, identity);  // every rank: same job list
+    if (ctx.is_root() && !args.quiet) {
+      if (std::filesystem::exists(ckpt))
+        std::cerr << "neurocma: resuming from " << ckpt << " (" << finished.size() << " of "
+                  << jobs.size() << " runs finished)\n";
+      else
+        std::cerr << "neurocma: no checkpoint at " << ckpt << "; starting from the beginning\n";
+    }
+  } else if (ctx.is_root() && std::filesystem::exists(ckpt)) {
+    std::cerr << "neurocma: removing the old checkpoint " << ckpt
+              << " (use --resume to continue from it)\n";
+    std::filesystem::remove_all(ckpt);
+  }
+  if (ctx.is_root()) {
+    std::error_code ec;
+    std::filesystem::create_directories(ckpt, ec);
+    if (ec) throw RuntimeError("checkpoint directory '" + ckpt + "': " + ec.message());
+  }
+  std::vector<JobSpec> todo;
+  for (const JobSpec& j : jobs) {
+    const std::string& name = names[static_cast<size_t>(j.optimizer)];
+    const bool done = std::any_of(finished.begin(), finished.end(), [&](const RunRecord& r) {
+      return r.optimizer == name && r.run_index == j.run;
+    });
+    if (!done) todo.push_back(j);
+  }
+
   std::unique_ptr<ResultsWriter> writer;
   if (ctx.is_root()) {
     writer = std::make_unique<ResultsWriter>(path);
     remove_on_abort(path + ".partial");  // [mpi] gone on MPI_Abort or a signal
   }
-  Progress progress(static_cast<int>(jobs.size()), cfg.train.max_epochs, args.quiet);
+  Progress progress(static_cast<int>(todo.size()), cfg.train.max_epochs, args.quiet);
   std::vector<RunRecord> records;
+  if (ctx.is_root())
+    for (const RunRecord& rec : finished) {
+      writer->add(rec);
+      records.push_back(rec);
+    }
 
+  const CheckpointConfig policy = cfg.checkpoint;
   const ScheduleOptions sched = population_schedule(mlp, splits.train, args.ranks_per_run);
   execute_jobs(
-      ctx, jobs, sched, [&] { return std::make_unique<SerialEvaluator>(mlp); },
+      ctx, todo, sched, [&] { return std::make_unique<SerialEvaluator>(mlp); },
       [&](const JobSpec& job, PopulationEvaluator& evaluator) {
         const OptimizerConfig& opt = cfg.optimizers[static_cast<size_t>(job.optimizer)];
         const bool report = ctx.is_root();
+        const std::string job_path = job_checkpoint_path(ckpt, opt.name, job.run);
+        TrainState saved;
+        TrainHooks hooks;
+        if (args.resume && read_job_checkpoint(job_path, identity, opt.name, job.run, saved)) {
+          hooks.resume = &saved;
+          if (!args.quiet)
+            std::cerr << "neurocma: " << opt.name << " run " << job.run << " continues after epoch "
+                      << saved.epoch
+                      << (saved.batch_start > 0
+                              ? " and " + std::to_string(saved.batch_start) + " samples"
+                              : std::string())
+                      << "\n";
+        }
         if (report) progress.job_started(job.run, opt.name);
-        EpochCallback cb = [&](int epoch, const EpochRecord& rec) {
+        hooks.on_epoch = [&](int epoch, const EpochRecord& rec) {
           if (report) progress.epoch(job.run, opt.name, epoch, rec.val_acc);
-          return !interrupted();  // [mpi] stop at the epoch boundary after a signal
+          return true;
         };
-        return run_job(cfg, splits, opt, job.run, run_seed(cfg.seed, job.run), &evaluator, cb);
+        using Clock = std::chrono::steady_clock;
+        Clock::time_point last_save = Clock::now();
+        hooks.checkpoint_due = [&](bool epoch_end, int epochs_done) {
+          if (interrupted()) return true;  // [mpi] SIGTERM/SIGUSR1: save, then stop
+          if (epoch_end && policy.every_epochs > 0 && epochs_done % policy.every_epochs == 0)
+            return true;
+          return policy.every_minutes > 0 &&
+                 std::chrono::duration<double>(Clock::now() - last_save).count() >=
+                     60.0 * policy.every_minutes;
+        };
+        hooks.save = [&](const TrainState& st) {
+          write_job_checkpoint(job_path, identity, opt.name, job.run, st);
+          last_save = Clock::now();
+        };
+        // After every mini-batch: rank 0 answers the other groups' requests
+        // (job hand-out, results) even inside a long gradient run.
+        hooks.stop_now = [] {
+          scheduler_poll();
+          return interrupted();
+        };
+        return run_job(cfg, splits, opt, job.run, run_seed(cfg.seed, job.run), &evaluator, hooks);
       },
-      [&](const JobSpec&, const RunRecord& rec) {
+      [&](const JobSpec& job, const RunRecord& rec) {
         writer->add(rec);
         records.push_back(rec);
+        finished.push_back(rec);
+        // The record is safe in finished.ckpt before the job's state goes.
+        write_finished_checkpoint(ckpt, identity, finished);
+        std::error_code ec;
+        std::filesystem::remove(
+            job_checkpoint_path(ckpt, cfg.optimizers[static_cast<size_t>(job.optimizer)].name,
+                                job.run),
+            ec);
         progress.job_finished(rec);
       });
 
@@ -142,14 +247,16 @@ int run_command(const RunArgs& args, ParallelContext& ctx) {
     // The partial results file is removed with the writer; nothing looks complete.
     writer.reset();
     if (ctx.is_root())
-      std::cerr << "neurocma: interrupted by signal " << interrupt_signal()
-                << "; no results written\n";
+      std::cerr << "neurocma: interrupted by signal " << interrupt_signal() << "; checkpoint in "
+                << ckpt << "; continue with: neurocma run " << args.config
+                << " --resume (and the same options)\n";
     return kExitInterrupted;
   }
   if (!ctx.is_root()) return kExitOk;
   progress.finish();
   writer->commit();
   keep_on_abort(path + ".partial");
+  std::filesystem::remove_all(ckpt);  // the results are complete
   // Report in (optimizer, run) order whatever order the jobs finished in.
   std::stable_sort(records.begin(), records.end(), [&](const RunRecord& a, const RunRecord& b) {
     return a.run_index < b.run_index;
@@ -177,6 +284,13 @@ void add_run_command(CLI::App& app, Action& action, ParallelContext& ctx) {
   cmd->add_option("--run-range", args->run_range, "Run indices A:B (A..B-1), for job arrays");
   cmd->add_option("--result-file", args->result_file, "Results file path (default OUT/NAME.h5)");
   cmd->add_option("--ranks-per-run", args->ranks_per_run, "MPI ranks per CMA-ES run (0 = auto)");
+  cmd->add_flag("--resume", args->resume,
+                "Continue from the checkpoint of an interrupted run (starts afresh if none)");
+  cmd->add_option("--checkpoint-every-epochs", args->checkpoint_epochs,
+                  "Checkpoint after every K-th epoch (0 = off; default: config, else 0)");
+  cmd->add_option(
+      "--checkpoint-every-minutes", args->checkpoint_minutes,
+      "Checkpoint every T minutes, between mini-batches (0 = off; default: config, else 5)");
   cmd->callback(
       [args, &action, &ctx] { action = [args, &ctx] { return run_command(*args, ctx); }; });
 }

@@ -396,6 +396,14 @@ ExperimentConfig parse_native(const json& j, const std::string& file) {
     Reader tr(t ? *t : empty, file, "train");
     cfg.train = parse_train(tr);
   }
+  if (const json* c = r.get("checkpoint")) {
+    Reader cr(*c, file, "checkpoint");
+    cfg.checkpoint.every_epochs =
+        static_cast<int>(cr.integer("every_epochs", cfg.checkpoint.every_epochs, 0, 1000000));
+    cfg.checkpoint.every_minutes =
+        cr.number("every_minutes", cfg.checkpoint.every_minutes, 0, false, kInf, false);
+    cr.finish();
+  }
   const DataShape shape = data_shape(cfg.dataset);
   const Index n = count_params(shape.input, cfg.model.hidden, shape.output);
   const std::string model_shape = shape_text(shape.input, cfg.model.hidden, shape.output);
@@ -613,6 +621,8 @@ nlohmann::json to_json(const ExperimentConfig& cfg) {
     opts.push_back(std::move(e));
   }
   j["optimizers"] = std::move(opts);
+  j["checkpoint"] = {{"every_epochs", cfg.checkpoint.every_epochs},
+                     {"every_minutes", cfg.checkpoint.every_minutes}};
   j["runs"] = cfg.runs;
   j["seed"] = cfg.seed;
   j["out_dir"] = cfg.out_dir;

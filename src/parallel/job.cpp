@@ -96,6 +96,14 @@ ScheduleOptions population_schedule(const Mlp& mlp, const Dataset& train, int ra
 RunRecord run_job(const ExperimentConfig& cfg, const Splits& splits, const OptimizerConfig& opt,
                   int run_index, std::uint64_t seed, PopulationEvaluator* evaluator,
                   const EpochCallback& on_epoch) {
+  TrainHooks hooks;
+  hooks.on_epoch = on_epoch;
+  return run_job(cfg, splits, opt, run_index, seed, evaluator, hooks);
+}
+
+RunRecord run_job(const ExperimentConfig& cfg, const Splits& splits, const OptimizerConfig& opt,
+                  int run_index, std::uint64_t seed, PopulationEvaluator* evaluator,
+                  const TrainHooks& hooks) {
   const Mlp mlp(model_spec(cfg, splits.train.features(), splits.train.num_classes));
   // Run i of every optimizer starts from the same weights and batch order.
   Rng init_rng(seed, 0, Stream::kInit);
@@ -124,7 +132,7 @@ RunRecord run_job(const ExperimentConfig& cfg, const Splits& splits, const Optim
   rec.model_shape = mlp.spec().shape_string();
   rec.config_json = cfg.resolved.dump();
   rec.version = version_string();
-  rec.result = train(mlp, splits, *method, ts, params0, shuffle_rng, on_epoch);
+  rec.result = train(mlp, splits, *method, ts, params0, shuffle_rng, hooks);
   return rec;
 }
 

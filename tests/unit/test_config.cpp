@@ -108,6 +108,8 @@ TEST(Config, DefaultsFilledIn) {
   EXPECT_EQ(cfg.model.hidden, std::vector<neurocma::Index>{32});
   EXPECT_EQ(cfg.train.batch_size, 64);
   EXPECT_EQ(cfg.runs, 5);
+  EXPECT_EQ(cfg.checkpoint.every_epochs, 0);
+  EXPECT_DOUBLE_EQ(cfg.checkpoint.every_minutes, 5.0);
   ASSERT_EQ(cfg.optimizers.size(), 1u);
   const auto& o = cfg.optimizers[0];
   EXPECT_EQ(o.name, "adam");
@@ -301,6 +303,12 @@ TEST(Config, ErrorMessagesNameFileKeyAndExpectation) {
       {R"({"optimizers": [{"type": "adam"}], "train": {"min_delta": -1}})", "train.min_delta"},
       {R"({"optimizers": {"type": "adam"}})", "optimizers: expected a non-empty array"},
       {R"([1, 2])", "configs/x.json: top level: expected an object"},
+      {R"({"optimizers": [{"type": "adam"}], "checkpoint": {"every_epochs": -1}})",
+       "configs/x.json: checkpoint.every_epochs: expected an integer in [0, 1000000], got -1"},
+      {R"({"optimizers": [{"type": "adam"}], "checkpoint": {"every_minutes": "often"}})",
+       "checkpoint.every_minutes: expected a number >= 0"},
+      {R"({"optimizers": [{"type": "adam"}], "checkpoint": {"every_hours": 1}})",
+       "checkpoint.every_hours: unknown key"},
   };
   for (const Case& c : cases) {
     const std::string e = error_of(c.json);

@@ -38,6 +38,14 @@ struct TrainConfig {
   std::string test_on = "best";  // best | last
 };
 
+// When `neurocma run` writes a job's checkpoint (docs/checkpoint.md). A
+// checkpoint is also written whenever a signal (SIGTERM, SIGUSR1, SIGINT)
+// interrupts the run. 0 turns a trigger off.
+struct CheckpointConfig {
+  int every_epochs = 0;        // after every K-th epoch
+  double every_minutes = 5.0;  // at the first mini-batch boundary T minutes after the last save
+};
+
 // One named optimizer. `type` selects the algorithm; the remaining fields
 // apply to that type and keep their defaults otherwise.
 struct OptimizerConfig {
@@ -68,6 +76,7 @@ struct ExperimentConfig {
   DatasetConfig dataset;
   ModelConfig model;
   TrainConfig train;
+  CheckpointConfig checkpoint;
   std::vector<OptimizerConfig> optimizers;
   int runs = 5;
   std::uint64_t seed = 1;

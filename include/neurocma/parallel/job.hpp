@@ -33,5 +33,9 @@ ScheduleOptions population_schedule(const Mlp& mlp, const Dataset& train, int ra
 RunRecord run_job(const ExperimentConfig& cfg, const Splits& splits, const OptimizerConfig& opt,
                   int run_index, std::uint64_t seed, PopulationEvaluator* evaluator,
                   const EpochCallback& on_epoch = {});
+// The same with checkpoint hooks (hooks.resume continues a saved run).
+RunRecord run_job(const ExperimentConfig& cfg, const Splits& splits, const OptimizerConfig& opt,
+                  int run_index, std::uint64_t seed, PopulationEvaluator* evaluator,
+                  const TrainHooks& hooks);
 
 }  // namespace neurocma

@@ -1,0 +1,319 @@
+// Checkpoint and resume through the real CLI (no MPI launcher):
+//  - kill -9 in the middle of a run, then `run --resume`: the results equal an
+//    uninterrupted run's bit for bit (all metrics but wall time);
+//  - SIGTERM and SIGUSR1 write a checkpoint and exit with code 3, leaving no
+//    results file; resuming twice still gives the same numbers;
+//  - a checkpoint of another config, or a corrupt one, is refused with one
+//    clear line and no training;
+//  - under mpirun: a serial checkpoint resumes on 2 ranks with a group of 2,
+//    and SIGUSR1 to mpirun checkpoints every rank's job for a serial resume.
+// Skipped when NEUROCMA_BIN_DIR is unset.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "neurocma/io/results.hpp"
+
+namespace fs = std::filesystem;
+using namespace neurocma;
+
+namespace {
+
+struct Outcome {
+  int rc = -1;
+  std::string output;
+};
+
+// A child process whose pid we know: the shell prints $$ and execs the command.
+class Child {
+ public:
+  explicit Child(const std::string& cmd) {
+    m_pipe = popen(("sh -c 'echo $$; exec " + cmd + "' 2>&1").c_str(), "r");
+    char line[64] = {0};
+    if (m_pipe && fgets(line, sizeof(line), m_pipe)) m_pid = static_cast<pid_t>(std::atol(line));
+  }
+  ~Child() {
+    if (m_pipe) {
+      if (m_pid > 0) kill(m_pid, SIGKILL);
+      pclose(m_pipe);
+    }
+  }
+  pid_t pid() const { return m_pid; }
+  Outcome wait() {
+    Outcome o;
+    char buf[4096];
+    size_t k;
+    while ((k = fread(buf, 1, sizeof(buf), m_pipe)) > 0) o.output.append(buf, k);
+    const int status = pclose(m_pipe);
+    m_pipe = nullptr;
+    o.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return o;
+  }
+
+ private:
+  FILE* m_pipe = nullptr;
+  pid_t m_pid = 0;
+};
+
+// Runs to completion (bounded by timeout(1), which must not be used for
+// commands that get signals: it would take them itself).
+Outcome run(const std::string& cmd) {
+  Child c("timeout 300 " + cmd);
+  return c.wait();
+}
+
+// Polls `ready` for up to 60 s.
+bool wait_for(const std::function<bool()>& ready) {
+  for (int i = 0; i < 6000; ++i) {
+    if (ready()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+bool has_job_checkpoint(const fs::path& dir) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.path().filename().string().rfind("job-", 0) == 0 && e.path().extension() == ".ckpt")
+      return true;
+  return false;
+}
+
+bool same_bits(double a, double b) {
+  return std::memcmp(&a, &b, sizeof(double)) == 0;
+}
+
+void expect_identical(const std::vector<RunRecord>& a, const std::vector<RunRecord>& b,
+                      const std::string& what) {
+  ASSERT_EQ(a.size(), b.size()) << what;
+  for (const RunRecord& ra : a) {
+    const RunRecord* rb = nullptr;
+    for (const RunRecord& x : b)
+      if (x.optimizer == ra.optimizer && x.run_index == ra.run_index) rb = &x;
+    const std::string k = what + " " + ra.optimizer + "#" + std::to_string(ra.run_index);
+    ASSERT_NE(rb, nullptr) << k << " missing";
+    const RunResult &x = ra.result, &y = rb->result;
+    EXPECT_TRUE(same_bits(x.test_loss, y.test_loss) && same_bits(x.test_acc, y.test_acc) &&
+                same_bits(x.val_loss, y.val_loss) && same_bits(x.train_loss, y.train_loss))
+        << k;
+    EXPECT_EQ(x.model_evals, y.model_evals) << k;
+    EXPECT_EQ(x.grad_evals, y.grad_evals) << k;
+    EXPECT_EQ(x.best_epoch, y.best_epoch) << k;
+    EXPECT_EQ(x.stop_reason, y.stop_reason) << k;
+    EXPECT_EQ(x.final_params, y.final_params) << k;
+    ASSERT_EQ(x.history.size(), y.history.size()) << k;
+    for (size_t e = 0; e < x.history.size(); ++e) {
+      const EpochRecord &p = x.history[e], &q = y.history[e];
+      EXPECT_TRUE(same_bits(p.train_loss, q.train_loss) && same_bits(p.val_loss, q.val_loss) &&
+                  same_bits(p.train_acc, q.train_acc) && same_bits(p.val_acc, q.val_acc) &&
+                  same_bits(p.sigma, q.sigma) && same_bits(p.condition, q.condition) &&
+                  p.model_evals == q.model_evals && p.grad_evals == q.grad_evals)
+          << k << " epoch " << e + 1;
+    }
+  }
+}
+
+class ResumeCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* bin = std::getenv("NEUROCMA_BIN_DIR");
+    if (!bin) GTEST_SKIP() << "NEUROCMA_BIN_DIR not set";
+    m_exe = std::string(bin) + "/neurocma";
+    if (!fs::exists(m_exe)) GTEST_SKIP() << m_exe << " not built";
+    m_dir = fs::temp_directory_path() /
+            ("neurocma_resume_" + std::to_string(getpid()) + "_" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(m_dir);
+    fs::create_directories(m_dir);
+  }
+  void TearDown() override {
+    if (!m_dir.empty()) fs::remove_all(m_dir);
+  }
+
+  // Iris, two CMA-ES variants and two gradient methods, long enough runs
+  // (no early stopping) that a signal lands in the middle.
+  std::string write_config(const std::string& file, int max_epochs, double adam_lr = 0.01) {
+    const std::string path = (m_dir / file).string();
+    std::ofstream f(path);
+    f << R"({"name": "resume", "dataset": {"name": "iris", "standardize": true, "split": "ratio"},
+      "model": {"hidden": [8], "activation": "relu"},
+      "train": {"batch_size": 16, "max_epochs": )"
+      << max_epochs << R"(, "patience": 100000},
+      "optimizers": [
+        {"name": "sep", "type": "cmaes", "variant": "sep", "popsize": 13, "sigma0": 0.1},
+        {"name": "full", "type": "cmaes", "variant": "full", "popsize": 10, "sigma0": 0.1,
+         "active": true},
+        {"name": "adam", "type": "adam", "lr": )"
+      << adam_lr << R"(},
+        {"name": "sgd", "type": "sgd", "lr": 0.05, "momentum": 0.9}],
+      "runs": 2, "seed": 9})";
+    return path;
+  }
+
+  // --quiet unless resuming: the resume notes show what was restored.
+  std::string cmd(const std::string& cfg, const std::string& file, const std::string& extra = "") {
+    const bool resume = extra.find("--resume") != std::string::npos;
+    return m_exe + " run " + cfg + (resume ? "" : " --quiet") + " --result-file " + file + " " +
+           extra;
+  }
+
+  // The uninterrupted reference.
+  std::vector<RunRecord> reference(const std::string& cfg) {
+    const std::string file = (m_dir / "reference.h5").string();
+    const Outcome o = run(cmd(cfg, file));
+    EXPECT_EQ(o.rc, 0) << o.output;
+    EXPECT_FALSE(fs::exists(file + ".ckpt")) << "a complete run leaves no checkpoint";
+    return read_results(file);
+  }
+
+  std::string m_exe;
+  fs::path m_dir;
+};
+
+TEST_F(ResumeCli, KillNineMidRunThenResumeIsBitIdentical) {
+  const std::string cfg = write_config("cfg.json", 600);
+  const std::vector<RunRecord> ref = reference(cfg);
+  ASSERT_EQ(ref.size(), 8u);
+
+  const std::string file = (m_dir / "killed.h5").string();
+  const fs::path ckpt = file + ".ckpt";
+  {
+    Child c(cmd(cfg, file, "--checkpoint-every-epochs 25"));
+    ASSERT_GT(c.pid(), 0);
+    // Kill once some runs are finished and another has a mid-run checkpoint.
+    ASSERT_TRUE(wait_for([&] {
+      return fs::exists(ckpt / "finished.ckpt") && has_job_checkpoint(ckpt);
+    })) << "no checkpoint appeared";
+    kill(c.pid(), SIGKILL);
+    const Outcome o = c.wait();
+    ASSERT_EQ(o.rc, 128 + SIGKILL) << "the run ended before the kill; make it longer\n" << o.output;
+  }
+  EXPECT_FALSE(fs::exists(file)) << "a killed run must not leave a complete-looking file";
+
+  const Outcome o = run(cmd(cfg, file, "--resume --checkpoint-every-epochs 25"));
+  ASSERT_EQ(o.rc, 0) << o.output;
+  // Finished runs were taken over and a run continued from its saved epoch
+  // (identical numbers alone would not show that anything was resumed).
+  EXPECT_NE(o.output.find("runs finished)"), std::string::npos) << o.output;
+  EXPECT_EQ(o.output.find("(0 of 8 runs finished)"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("continues after epoch"), std::string::npos) << o.output;
+  EXPECT_FALSE(fs::exists(ckpt)) << "the checkpoint is removed once the results are complete";
+  expect_identical(ref, read_results(file), "after kill -9 and --resume");
+}
+
+TEST_F(ResumeCli, SigtermAndSigusr1CheckpointExitThreeAndResumeBitIdentically) {
+  const std::string cfg = write_config("cfg.json", 400);
+  const std::vector<RunRecord> ref = reference(cfg);
+  const std::string file = (m_dir / "signalled.h5").string();
+  const fs::path ckpt = file + ".ckpt";
+  // No periodic checkpoints: whatever is saved comes from the signal.
+  const std::string opts = "--checkpoint-every-epochs 0 --checkpoint-every-minutes 0";
+  int round = 0;
+  for (int sig : {SIGTERM, SIGUSR1}) {
+    ++round;
+    Child c(cmd(cfg, file, opts + (round > 1 ? " --resume" : "")));
+    ASSERT_GT(c.pid(), 0);
+    ASSERT_TRUE(wait_for([&] { return fs::exists(file + ".partial"); }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    kill(c.pid(), sig);
+    const Outcome o = c.wait();
+    ASSERT_EQ(o.rc, 3) << "signal " << sig << "\n" << o.output;
+    if (round > 1) EXPECT_NE(o.output.find("continues after epoch"), std::string::npos) << o.output;
+    EXPECT_NE(o.output.find("--resume"), std::string::npos) << o.output;
+    EXPECT_TRUE(has_job_checkpoint(ckpt)) << "signal " << sig << " saved no job state";
+    EXPECT_FALSE(fs::exists(file)) << o.output;
+    EXPECT_FALSE(fs::exists(file + ".partial")) << o.output;
+  }
+  const Outcome o = run(cmd(cfg, file, opts + " --resume"));
+  ASSERT_EQ(o.rc, 0) << o.output;
+  EXPECT_NE(o.output.find("continues after epoch"), std::string::npos) << o.output;
+  expect_identical(ref, read_results(file), "after SIGTERM, SIGUSR1 and two resumes");
+}
+
+TEST_F(ResumeCli, CheckpointOfAnotherConfigOrCorruptIsRefused) {
+  const std::string cfg = write_config("cfg.json", 400);
+  const std::string file = (m_dir / "r.h5").string();
+  const fs::path ckpt = file + ".ckpt";
+  {
+    Child c(cmd(cfg, file, "--checkpoint-every-epochs 0 --checkpoint-every-minutes 0"));
+    ASSERT_TRUE(wait_for([&] { return fs::exists(file + ".partial"); }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    kill(c.pid(), SIGTERM);
+    ASSERT_EQ(c.wait().rc, 3);
+  }
+  ASSERT_TRUE(has_job_checkpoint(ckpt));
+
+  // The same result file, but Adam's learning rate differs.
+  const std::string other = write_config("other.json", 400, 0.02);
+  Outcome o = run(cmd(other, file, "--resume"));
+  EXPECT_EQ(o.rc, 2) << o.output;
+  EXPECT_NE(o.output.find("another experiment"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("lr"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find(ckpt.string()), std::string::npos) << o.output;
+  EXPECT_FALSE(fs::exists(file));
+  EXPECT_TRUE(has_job_checkpoint(ckpt)) << "a refused checkpoint must stay untouched";
+
+  // A damaged job file.
+  for (const auto& e : fs::directory_iterator(ckpt)) {
+    if (e.path().filename().string().rfind("job-", 0) != 0) continue;
+    std::fstream f(e.path(), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(fs::file_size(e.path()) / 2));
+    f.put('\x5a');
+  }
+  o = run(cmd(cfg, file, "--resume"));
+  EXPECT_EQ(o.rc, 1) << o.output;
+  EXPECT_NE(o.output.find("corrupt"), std::string::npos) << o.output;
+  EXPECT_FALSE(fs::exists(file));
+
+  // Without --resume the old checkpoint is replaced and the run completes.
+  o = run(cmd(cfg, file));
+  EXPECT_EQ(o.rc, 0) << o.output;
+  EXPECT_NE(o.output.find("removing the old checkpoint"), std::string::npos) << o.output;
+  EXPECT_TRUE(fs::exists(file));
+}
+
+TEST_F(ResumeCli, CheckpointsMoveBetweenSerialAndMpirun) {
+  if (std::system("command -v mpirun >/dev/null 2>&1") != 0) GTEST_SKIP() << "no mpirun";
+  setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+  setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+  setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 1);
+  const std::string cfg = write_config("cfg.json", 400);
+  const std::vector<RunRecord> ref = reference(cfg);
+  const std::string opts = "--checkpoint-every-epochs 0 --checkpoint-every-minutes 0";
+  // (interrupted under, resumed under): serial -> 2 ranks, 2 ranks -> serial.
+  struct Leg {
+    std::string first, second;
+    int sig;
+  };
+  for (const Leg& leg : {Leg{"", "mpirun -n 2 ", SIGTERM}, Leg{"mpirun -n 2 ", "", SIGUSR1}}) {
+    const std::string tag = leg.first.empty() ? "serial then mpirun" : "mpirun then serial";
+    const std::string file = (m_dir / (leg.first.empty() ? "a.h5" : "b.h5")).string();
+    {
+      Child c(leg.first + cmd(cfg, file, opts + " --ranks-per-run 2"));
+      ASSERT_TRUE(wait_for([&] { return fs::exists(file + ".partial"); })) << tag;
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      kill(c.pid(), leg.sig);  // mpirun passes SIGUSR1 on to every rank
+      const Outcome o = c.wait();
+      ASSERT_EQ(o.rc, 3) << tag << "\n" << o.output;
+    }
+    ASSERT_TRUE(has_job_checkpoint(file + ".ckpt")) << tag;
+    const Outcome o = run(leg.second + cmd(cfg, file, opts + " --resume --ranks-per-run 2"));
+    ASSERT_EQ(o.rc, 0) << tag << "\n" << o.output;
+    EXPECT_NE(o.output.find("continues after epoch"), std::string::npos) << o.output;
+    expect_identical(ref, read_results(file), tag);
+  }
+}
+
+}  // namespace
