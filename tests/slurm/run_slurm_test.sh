@@ -6,7 +6,9 @@
 # submits jobs/submit_array.sh on a small Iris config (2 optimizers x 2 runs =
 # 4 array tasks + a dependent analysis job) and jobs/study.sh (tune.sbatch ->
 # a 2-rank run.sbatch with the tuned config -> analyze.sbatch), waits, and
-# checks the job states, the result files and the analysis tables. Stops
+# checks the job states, the result files and the analysis tables. Then it
+# preempts a run.sbatch job with SIGUSR1 and checks that the requeued job
+# resumes from its checkpoint to the numbers of an uninterrupted run. Stops
 # only the daemons it started. Needs root (slurmd); as another user it skips.
 # Environment:
 #   NEUROCMA_SKIP_SLURM_TEST=1   skip (prints "slurm test skipped", exit 0)
@@ -306,6 +308,86 @@ if grep -q -- "$want" "$tmp/logs/t-study-run-$run_id.out" 2>/dev/null; then
   pass "run.sbatch launched with '${want#command: }'"
 else
   fail "run.sbatch log does not show '$want'"
+fi
+
+# --- preemption: SIGUSR1 -> checkpoint, exit 3, requeue, resume ----------------
+# A run long enough to be signalled mid-way (CMA-ES on 4000 MNIST images when
+# the data is there, else many Iris epochs). The requeued job must continue
+# from its checkpoint and end with the numbers of an uninterrupted run.
+pre_cfg=$tmp/preempt.json
+if [[ -n ${NEUROCMA_DATA_DIR:-} && -d $NEUROCMA_DATA_DIR/mnist ]]; then
+  dataset='{"name": "mnist", "limit": 4000, "val_size": 1000}' epochs=60
+else
+  dataset='{"name": "iris", "standardize": true}' epochs=20000
+fi
+cat >"$pre_cfg" <<EOF
+{"name": "preempt", "dataset": $dataset, "model": {"hidden": [16]},
+ "train": {"batch_size": 64, "max_epochs": $epochs, "patience": 100000},
+ "optimizers": [{"name": "sep", "type": "cmaes", "variant": "sep", "popsize": 20, "sigma0": 0.05}],
+ "runs": 3, "seed": 3}
+EOF
+pre_id=$(sbatch --parsable --job-name=t-preempt --ntasks=1 "$root/jobs/run.sbatch" "$pre_cfg" \
+  --checkpoint-every-minutes 0 2>"$tmp/preempt.stderr")
+pre_id=${pre_id%%;*}
+pre_out=$tmp/results/t-preempt-$pre_id
+pre_log=$tmp/logs/t-preempt-$pre_id.out
+if [[ $pre_id =~ ^[0-9]+$ ]]; then
+  pass "run.sbatch submitted as job $pre_id for the preemption test"
+  signalled=0
+  for _ in $(seq 600); do
+    if [[ -e $pre_out/preempt.h5.partial ]]; then
+      sleep 2
+      scancel --signal=USR1 --batch "$pre_id" && signalled=1
+      break
+    fi
+    sleep 0.1
+  done
+  ((signalled)) && pass "sent SIGUSR1 to job $pre_id while it trained" || fail "job $pre_id never started training"
+  # slurmctld holds a requeued job for about two minutes (BeginTime); once it
+  # is back in the queue, let it start now instead.
+  for _ in $(seq 300); do
+    # (after the first attempt has fully left the node)
+    if scontrol show job "$pre_id" 2>/dev/null | grep -q 'Restarts=[1-9]' &&
+      [[ $(job_state "$pre_id") == PENDING && $(sinfo -h -N -o '%t' 2>/dev/null | head -n 1) == idle ]]; then
+      scontrol update JobId="$pre_id" StartTime=now >/dev/null 2>&1
+      break
+    fi
+    sleep 0.2
+  done
+  deadline=$(($(date +%s) + timeout_s))
+  while (($(date +%s) < deadline)) && squeue -h -j "$pre_id" 2>/dev/null | grep -q .; do sleep 2; done
+  st=$(job_state "$pre_id")
+  restarts=$(scontrol show job "$pre_id" 2>/dev/null | sed -n 's/.*Restarts=\([0-9]*\).*/\1/p')
+  if [[ $st == COMPLETED && ${restarts:-0} -ge 1 ]]; then
+    pass "job $pre_id requeued ($restarts restart) and COMPLETED"
+  else
+    fail "job $pre_id: state '${st:-unknown}', restarts '${restarts:-?}' (expected COMPLETED after a requeue)"
+    grep -v '^\[neurocma\] ' "$pre_log" 2>/dev/null | tail -n 25
+  fi
+  grep -q "exit code 3" "$pre_log" 2>/dev/null && pass "first attempt exited with code 3 after its checkpoint" ||
+    fail "$pre_log does not show exit code 3"
+  grep -q "continues after epoch" "$pre_log" 2>/dev/null && pass "requeued job resumed from its checkpoint" ||
+    fail "$pre_log does not show a resumed run"
+  [[ ! -e $pre_out/preempt.h5.ckpt ]] && pass "checkpoint removed after completion" ||
+    fail "$pre_out/preempt.h5.ckpt left behind"
+  # Bit-identical to an uninterrupted run (every metric but wall time).
+  ref=$tmp/preempt-ref.h5
+  if "$bin/neurocma" run "$pre_cfg" --quiet --result-file "$ref" >/dev/null 2>"$tmp/preempt-ref.stderr"; then
+    same=1
+    for r in 0 1 2; do
+      for d in history/train_loss history/val_loss history/val_acc history/sigma history/model_evals \
+        final/test_loss final/test_acc; do
+        obj=/runs/sep/run_00$r/$d
+        h5diff -q "$ref" "$pre_out/preempt.h5" "$obj" "$obj" >/dev/null 2>&1 || { same=0; say "differs: $obj"; }
+      done
+    done
+    ((same)) && pass "resumed results equal an uninterrupted run (h5diff, all runs)" ||
+      fail "resumed results differ from an uninterrupted run"
+  else
+    fail "reference run failed: $(head -c 300 "$tmp/preempt-ref.stderr")"
+  fi
+else
+  fail "sbatch run.sbatch for the preemption test failed: $(cat "$tmp/preempt.stderr")"
 fi
 
 ((failed)) && log_tails

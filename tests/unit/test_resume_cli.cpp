@@ -230,7 +230,9 @@ TEST_F(ResumeCli, SigtermAndSigusr1CheckpointExitThreeAndResumeBitIdentically) {
     kill(c.pid(), sig);
     const Outcome o = c.wait();
     ASSERT_EQ(o.rc, 3) << "signal " << sig << "\n" << o.output;
-    if (round > 1) EXPECT_NE(o.output.find("continues after epoch"), std::string::npos) << o.output;
+    if (round > 1) {
+      EXPECT_NE(o.output.find("continues after epoch"), std::string::npos) << o.output;
+    }
     EXPECT_NE(o.output.find("--resume"), std::string::npos) << o.output;
     EXPECT_TRUE(has_job_checkpoint(ckpt)) << "signal " << sig << " saved no job state";
     EXPECT_FALSE(fs::exists(file)) << o.output;
