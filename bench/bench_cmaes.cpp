@@ -9,7 +9,9 @@
 #include <benchmark/benchmark.h>
 
 #include <cmath>
+#include <vector>
 
+#include "neurocma/core/normal.hpp"
 #include "neurocma/optim/cmaes.hpp"
 
 using namespace neurocma;
@@ -166,5 +168,37 @@ BENCHMARK(BM_SyrkF64)
     ->Repetitions(3)
     ->ReportAggregatesOnly(true);
 BENCHMARK(BM_EigenSolver)->Arg(1500)->Unit(benchmark::kMillisecond)->Iterations(2);
+
+// The deviates of one generation (n x lambda = 663,400): Rng::normal() (polar
+// method, double) against fill_normal() (float32 SIMD Box-Muller).
+namespace {
+
+void BM_NormalsPolar(benchmark::State& state) {
+  std::vector<double> z(static_cast<size_t>(state.range(0)));
+  Rng rng(3);
+  for (auto _ : state) {
+    for (double& x : z) x = rng.normal();
+    benchmark::DoNotOptimize(z.data());
+  }
+  state.counters["ns_per_deviate"] = benchmark::Counter(
+      static_cast<double>(state.range(0)) * static_cast<double>(state.iterations()),
+      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+void BM_NormalsBlock(benchmark::State& state) {
+  std::vector<double> z(static_cast<size_t>(state.range(0)));
+  Rng rng(3);
+  for (auto _ : state) {
+    fill_normal(rng, z.data(), state.range(0));
+    benchmark::DoNotOptimize(z.data());
+  }
+  state.counters["ns_per_deviate"] = benchmark::Counter(
+      static_cast<double>(state.range(0)) * static_cast<double>(state.iterations()),
+      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+}  // namespace
+
+BENCHMARK(BM_NormalsPolar)->Arg(kN * kLambda)->Unit(benchmark::kMillisecond)->Repetitions(3);
+BENCHMARK(BM_NormalsBlock)->Arg(kN * kLambda)->Unit(benchmark::kMillisecond)->Repetitions(3);
 
 BENCHMARK_MAIN();
