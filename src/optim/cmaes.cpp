@@ -23,6 +23,7 @@
 
 #include "cmaes_internal.hpp"
 #include "neurocma/core/error.hpp"
+#include "neurocma/core/normal.hpp"
 
 namespace neurocma {
 
@@ -148,6 +149,8 @@ struct CmaEs::Impl {
   Vector diagC;
   // lm: direction vectors as columns
   Matrix lm_V;
+  MatrixF lm_Vf;      // float copy of lm_V for single-precision sampling
+  MatrixF lm_blockf;  // n x 8 sampling block
   double lm_std = 1.0;  // empirical per-coordinate std / sigma of the last sample (tolx)
 
   // ---- per generation
@@ -268,10 +271,68 @@ void CmaEs::Impl::setup(const Eigen::Ref<const Vector>& mean0, const CmaOptions&
             1.0, static_cast<double>(lambda) / (std::pow(4.0, static_cast<double>(i)) * nd));
       }
       lm_V = Matrix::Zero(n, lm_m);
+      if (opt.single_precision) {
+        lm_Vf = MatrixF::Zero(n, lm_m);
+        lm_blockf.resize(n, 8);
+      }
       break;
     }
   }
 }
+
+namespace {
+
+// y <- keep * y + p * v, returning next . y (the new y), in one pass. A
+// fixed set of partial sums: vectorizable without reassociating, and the same
+// result on every run.
+template <typename T>
+T lm_update_dot(T* y, const T* v, const T* next, T keep, T p, Index n) {
+  constexpr int kLanes = 64 / sizeof(T);
+  T acc[kLanes] = {};
+  Index i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int l = 0; l < kLanes; ++l) {
+      const T t = keep * y[i + l] + p * v[i + l];
+      y[i + l] = t;
+      acc[l] += next[i + l] * t;
+    }
+  T tail = 0;
+  for (; i < n; ++i) {
+    const T t = keep * y[i] + p * v[i];
+    y[i] = t;
+    tail += next[i] * t;
+  }
+  for (int width = kLanes / 2; width > 0; width /= 2)
+    for (int l = 0; l < width; ++l) acc[l] += acc[l + width];
+  return acc[0] + tail;
+}
+
+// [LGB] Alg. 1 lines 6-8 on the columns of Yb (n x w), in place:
+// d <- (1 - c_d,j) d + c_d,j v_j (v_j^T d) for j = 0..used-1. Each update is
+// fused with the next projection; the block stays in cache through all of them.
+template <typename Mat>
+void lm_transform(Eigen::Ref<Mat> Yb, const Mat& V, const Vector& cd, Index used) {
+  using T = typename Mat::Scalar;
+  const Index n = Yb.rows();
+  T proj[16];
+  for (Index k = 0; k < Yb.cols(); ++k) proj[k] = V.col(0).dot(Yb.col(k));
+  for (Index j = 0; j < used; ++j) {
+    const T* v = V.col(j).data();
+    const T* next = j + 1 < used ? V.col(j + 1).data() : nullptr;
+    const T keep = static_cast<T>(1.0 - cd(j));
+    for (Index k = 0; k < Yb.cols(); ++k) {
+      const T p = static_cast<T>(cd(j)) * proj[k];
+      T* y = Yb.col(k).data();
+      if (next == nullptr) {
+        for (Index i = 0; i < n; ++i) y[i] = keep * y[i] + p * v[i];
+      } else {
+        proj[k] = lm_update_dot(y, v, next, keep, p, n);
+      }
+    }
+  }
+}
+
+}  // namespace
 
 // Y(:, 0:cols) = A Z(:, 0:cols) with A the current square root of C, eq. (38)-(39).
 void CmaEs::Impl::sample_y(Index cols) {
@@ -290,11 +351,24 @@ void CmaEs::Impl::sample_y(Index cols) {
       break;
     case CmaVariant::kLm: {
       // [LGB] Alg. 1 lines 6-8: d <- (1 - c_d,j) d + c_d,j v_j (v_j^T d), j = 1..min(t, m).
-      Y.leftCols(cols) = Z.leftCols(cols);
+      // Applied to blocks of 8 columns (float32 with single_precision, which
+      // halves the memory traffic; tested against double in test_cmaes_state).
       const Index used = static_cast<Index>(std::min<long long>(gen, lm_m));
-      for (Index j = 0; j < used; ++j) {
-        const Eigen::RowVectorXd proj = lm_V.col(j).transpose() * Y.leftCols(cols);
-        Y.leftCols(cols) = (1.0 - lm_cd(j)) * Y.leftCols(cols) + lm_cd(j) * lm_V.col(j) * proj;
+      constexpr Index kBlock = 8;
+      if (used == 0) {
+        Y.leftCols(cols) = Z.leftCols(cols);
+        break;
+      }
+      for (Index c0 = 0; c0 < cols; c0 += kBlock) {
+        const Index w = std::min(kBlock, cols - c0);
+        if (opt.single_precision) {
+          lm_blockf.leftCols(w) = Z.middleCols(c0, w).cast<float>();
+          lm_transform<MatrixF>(lm_blockf.leftCols(w), lm_Vf, lm_cd, used);
+          Y.middleCols(c0, w) = lm_blockf.leftCols(w).cast<double>();
+        } else {
+          Y.middleCols(c0, w) = Z.middleCols(c0, w);
+          lm_transform<Matrix>(Y.middleCols(c0, w), lm_V, lm_cd, used);
+        }
       }
       break;
     }
@@ -361,6 +435,7 @@ void CmaEs::Impl::update(const std::vector<Index>& order, const Eigen::Ref<const
     for (Index j = 0; j < lm_m; ++j)
       lm_V.col(j) =
           (1.0 - lm_cc(j)) * lm_V.col(j) + std::sqrt(mueff * lm_cc(j) * (2.0 - lm_cc(j))) * z_w;
+    if (opt.single_precision) lm_Vf = lm_V.cast<float>();
     sigma *= std::exp(cs / 2.0 * (ps.squaredNorm() / nd - 1.0));
     lm_std = std::sqrt(Y.cwiseAbs2().rowwise().mean().maxCoeff());
     return;
@@ -530,8 +605,8 @@ void CmaEs::ask(Eigen::Ref<Matrix> candidates) {
                        " x " + std::to_string(candidates.cols()));
   // Mirrored sampling: columns h.. are the negatives of columns 0.. (one draw per pair).
   const Index h = s.opt.mirrored ? s.lambda - s.lambda / 2 : s.lambda;
-  for (Index j = 0; j < h; ++j)
-    for (Index i = 0; i < s.n; ++i) s.Z(i, j) = s.rng.normal();
+  // Z's first h columns are contiguous: one block fill (core/normal.hpp).
+  fill_normal(s.rng, s.Z.data(), s.n * h);
   s.sample_y(h);
   for (Index j = h; j < s.lambda; ++j) {
     s.Z.col(j) = -s.Z.col(j - h);
@@ -725,6 +800,7 @@ void CmaEs::set_state(const std::map<std::string, std::vector<double>>& st) {
     load(need(st, "diagC", un), s.diagC);
   } else {
     load(need(st, "lm_V", un * static_cast<std::size_t>(s.lm_m)), s.lm_V, s.n, s.lm_m);
+    if (s.opt.single_precision) s.lm_Vf = s.lm_V.cast<float>();
     s.lm_std = need(st, "lm_std", 1)[0];
   }
   s.asked = false;

@@ -122,3 +122,40 @@ TEST(CmaFloat32, MatrixFormSinglePrecisionTracksDouble) {
   EXPECT_GT(d.condition(), 3.0);  // identity: 1; ~5 after 300 generations
   EXPECT_LT(std::abs(s.condition() - d.condition()) / d.condition(), 1e-3);
 }
+
+TEST(CmaFloat32, LmSinglePrecisionSamplingTracksDouble) {
+  // The same lockstep for LM-MA-ES: float32 applies the direction transforms
+  // in sampling, double is the reference. n > 16 so that the vectorized main
+  // loop and the scalar tail of the fused update both run.
+  const Index n = 203;
+  const TestFunction f = make_test_function("rotated_ellipsoid", n, 5);
+  CmaOptions o;
+  o.variant = CmaVariant::kLm;
+  o.sigma0 = 1.0;
+  o.popsize = 20;  // 2.5 blocks of 8 columns
+  CmaOptions o32 = o, o64 = o;
+  o32.single_precision = true;
+  o64.single_precision = false;
+  CmaEs s(f.x0, o32, Rng(9)), d(f.x0, o64, Rng(9));
+  Matrix Xs(n, s.popsize()), Xd(n, d.popsize());
+  Vector fit(d.popsize());
+  double max_rel = 0.0, transformed = 0.0;
+  for (int g = 0; g < 200; ++g) {
+    s.ask(Xs);
+    d.ask(Xd);
+    const Matrix stepd = Xd.colwise() - d.mean();
+    const Matrix steps = Xs.colwise() - s.mean();
+    max_rel = std::max(max_rel, (steps - stepd).norm() / stepd.norm());
+    for (Index j = 0; j < Xd.cols(); ++j) fit(j) = f(Xd.col(j));
+    s.tell(fit);
+    d.tell(fit);
+  }
+  // The directions really transform the samples: y differs from sigma z.
+  const auto st = d.state();
+  const std::vector<double>& v = st.at("lm_V");
+  for (double x : v) transformed = std::max(transformed, std::abs(x));
+  EXPECT_GT(transformed, 0.1);
+  EXPECT_LT(max_rel, 1e-4);
+  EXPECT_LT(std::abs(s.sigma() - d.sigma()) / d.sigma(), 1e-4);
+  EXPECT_LT((s.mean() - d.mean()).norm(), 1e-4 * (d.mean().norm() + d.sigma()));
+}
