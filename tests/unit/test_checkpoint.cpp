@@ -3,34 +3,20 @@
 // uninterrupted run; bad files are refused with clear errors.
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 
 #include "neurocma/core/error.hpp"
 #include "neurocma/parallel/checkpoint.hpp"
 #include "neurocma/train/trainer.hpp"
+#include "run_compare.hpp"
 
 using namespace neurocma;
 
 namespace {
 
 Splits toy_splits() {
-  Rng rng(5);
-  auto make = [&](Index n) {
-    Dataset d;
-    d.name = "toy";
-    d.num_classes = 3;
-    d.X.resize(2, n);
-    for (Index i = 0; i < n; ++i) {
-      const int c = static_cast<int>(i % 3);
-      d.y.push_back(c);
-      d.X(0, i) = (c == 0 ? -2.0 : c == 1 ? 2.0 : 0.0) + 0.8 * rng.normal();
-      d.X(1, i) = (c == 2 ? 2.0 : -1.0) + 0.8 * rng.normal();
-    }
-    return d;
-  };
-  return {make(150), make(60), make(60)};
+  return testing_support::blob_splits(5, 0.8, 150, 60, 60);
 }
 
 enum class Kind { kSgd, kAdam, kCmaFull, kCmaSepLayer, kCmaLm, kCmaBest };
@@ -78,30 +64,8 @@ struct Harness {
   }
 };
 
-bool same_bits(double a, double b) {
-  return std::memcmp(&a, &b, sizeof(double)) == 0;
-}
-
-// Every metric but wall time, bit for bit.
 void expect_same(const RunResult& a, const RunResult& b, const std::string& what) {
-  ASSERT_EQ(a.history.size(), b.history.size()) << what;
-  for (size_t e = 0; e < a.history.size(); ++e) {
-    const EpochRecord &x = a.history[e], &y = b.history[e];
-    EXPECT_TRUE(same_bits(x.train_loss, y.train_loss) && same_bits(x.val_loss, y.val_loss) &&
-                same_bits(x.train_acc, y.train_acc) && same_bits(x.val_acc, y.val_acc) &&
-                same_bits(x.sigma, y.sigma) && same_bits(x.condition, y.condition) &&
-                x.model_evals == y.model_evals && x.grad_evals == y.grad_evals)
-        << what << ", epoch " << e + 1;
-  }
-  EXPECT_TRUE(same_bits(a.test_loss, b.test_loss)) << what;
-  EXPECT_TRUE(same_bits(a.test_acc, b.test_acc)) << what;
-  EXPECT_EQ(a.best_epoch, b.best_epoch) << what;
-  EXPECT_EQ(a.stop_reason, b.stop_reason) << what;
-  ASSERT_EQ(a.final_params.size(), b.final_params.size()) << what;
-  EXPECT_EQ(std::memcmp(a.final_params.data(), b.final_params.data(),
-                        sizeof(double) * static_cast<size_t>(a.final_params.size())),
-            0)
-      << what;
+  testing_support::expect_same_result(a, b, what);
 }
 
 std::string temp_dir(const std::string& name) {

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "neurocma/io/results.hpp"
+#include "run_compare.hpp"
 
 namespace fs = std::filesystem;
 using namespace neurocma;
@@ -95,42 +96,10 @@ class MpiCli : public ::testing::Test {
   fs::path m_dir;
 };
 
-bool same_bits(double a, double b) {
-  return std::memcmp(&a, &b, sizeof(double)) == 0;
-}
-
 // Every recorded metric except wall-clock times.
 void expect_identical(const std::vector<RunRecord>& a, const std::vector<RunRecord>& b,
                       const std::string& what) {
-  ASSERT_EQ(a.size(), b.size()) << what;
-  auto key = [](const RunRecord& r) { return r.optimizer + "#" + std::to_string(r.run_index); };
-  for (const RunRecord& ra : a) {
-    const RunRecord* rb = nullptr;
-    for (const RunRecord& x : b)
-      if (key(x) == key(ra)) rb = &x;
-    ASSERT_NE(rb, nullptr) << what << ": missing " << key(ra);
-    const RunResult& x = ra.result;
-    const RunResult& y = rb->result;
-    const std::string k = what + " " + key(ra);
-    EXPECT_TRUE(same_bits(x.train_loss, y.train_loss)) << k << " train_loss";
-    EXPECT_TRUE(same_bits(x.val_loss, y.val_loss)) << k << " val_loss";
-    EXPECT_TRUE(same_bits(x.test_loss, y.test_loss)) << k << " test_loss";
-    EXPECT_TRUE(same_bits(x.test_acc, y.test_acc)) << k << " test_acc";
-    EXPECT_EQ(x.model_evals, y.model_evals) << k;
-    EXPECT_EQ(x.epochs, y.epochs) << k;
-    EXPECT_EQ(x.best_epoch, y.best_epoch) << k;
-    EXPECT_EQ(x.stop_reason, y.stop_reason) << k;
-    ASSERT_EQ(x.history.size(), y.history.size()) << k;
-    for (size_t e = 0; e < x.history.size(); ++e) {
-      const EpochRecord& p = x.history[e];
-      const EpochRecord& q = y.history[e];
-      EXPECT_TRUE(same_bits(p.train_loss, q.train_loss) && same_bits(p.val_loss, q.val_loss) &&
-                  same_bits(p.train_acc, q.train_acc) && same_bits(p.val_acc, q.val_acc) &&
-                  same_bits(p.sigma, q.sigma) && same_bits(p.condition, q.condition) &&
-                  p.model_evals == q.model_evals)
-          << k << " epoch " << e + 1 << ": val_loss " << p.val_loss << " vs " << q.val_loss;
-    }
-  }
+  testing_support::expect_same_records(a, b, what);
 }
 
 TEST_F(MpiCli, SameMetricsForAnyRankCountAndGroupSize) {

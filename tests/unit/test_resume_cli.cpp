@@ -16,7 +16,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -25,6 +24,7 @@
 #include <vector>
 
 #include "neurocma/io/results.hpp"
+#include "run_compare.hpp"
 
 namespace fs = std::filesystem;
 using namespace neurocma;
@@ -91,38 +91,9 @@ bool has_job_checkpoint(const fs::path& dir) {
   return false;
 }
 
-bool same_bits(double a, double b) {
-  return std::memcmp(&a, &b, sizeof(double)) == 0;
-}
-
 void expect_identical(const std::vector<RunRecord>& a, const std::vector<RunRecord>& b,
                       const std::string& what) {
-  ASSERT_EQ(a.size(), b.size()) << what;
-  for (const RunRecord& ra : a) {
-    const RunRecord* rb = nullptr;
-    for (const RunRecord& x : b)
-      if (x.optimizer == ra.optimizer && x.run_index == ra.run_index) rb = &x;
-    const std::string k = what + " " + ra.optimizer + "#" + std::to_string(ra.run_index);
-    ASSERT_NE(rb, nullptr) << k << " missing";
-    const RunResult &x = ra.result, &y = rb->result;
-    EXPECT_TRUE(same_bits(x.test_loss, y.test_loss) && same_bits(x.test_acc, y.test_acc) &&
-                same_bits(x.val_loss, y.val_loss) && same_bits(x.train_loss, y.train_loss))
-        << k;
-    EXPECT_EQ(x.model_evals, y.model_evals) << k;
-    EXPECT_EQ(x.grad_evals, y.grad_evals) << k;
-    EXPECT_EQ(x.best_epoch, y.best_epoch) << k;
-    EXPECT_EQ(x.stop_reason, y.stop_reason) << k;
-    EXPECT_EQ(x.final_params, y.final_params) << k;
-    ASSERT_EQ(x.history.size(), y.history.size()) << k;
-    for (size_t e = 0; e < x.history.size(); ++e) {
-      const EpochRecord &p = x.history[e], &q = y.history[e];
-      EXPECT_TRUE(same_bits(p.train_loss, q.train_loss) && same_bits(p.val_loss, q.val_loss) &&
-                  same_bits(p.train_acc, q.train_acc) && same_bits(p.val_acc, q.val_acc) &&
-                  same_bits(p.sigma, q.sigma) && same_bits(p.condition, q.condition) &&
-                  p.model_evals == q.model_evals && p.grad_evals == q.grad_evals)
-          << k << " epoch " << e + 1;
-    }
-  }
+  testing_support::expect_same_records(a, b, what);
 }
 
 class ResumeCli : public ::testing::Test {

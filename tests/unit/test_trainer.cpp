@@ -3,6 +3,7 @@
 
 #include "neurocma/core/error.hpp"
 #include "neurocma/train/trainer.hpp"
+#include "run_compare.hpp"
 
 using namespace neurocma;
 
@@ -30,23 +31,9 @@ TEST(EarlyStopping, NaNNeverImproves) {
 
 namespace {
 
-// Two Gaussian blobs per class in 2-D: linearly separable enough for an MLP.
+// Gaussian blobs in 2-D: linearly separable enough for an MLP.
 Splits toy_splits() {
-  Rng rng(11);
-  auto make = [&](Index n) {
-    Dataset d;
-    d.name = "toy";
-    d.num_classes = 3;
-    d.X.resize(2, n);
-    for (Index i = 0; i < n; ++i) {
-      const int c = static_cast<int>(i % 3);
-      d.y.push_back(c);
-      d.X(0, i) = (c == 0 ? -2.0 : c == 1 ? 2.0 : 0.0) + 0.5 * rng.normal();
-      d.X(1, i) = (c == 2 ? 2.0 : -1.0) + 0.5 * rng.normal();
-    }
-    return d;
-  };
-  return {make(300), make(90), make(90)};
+  return testing_support::blob_splits(11, 0.5, 300, 90, 90);
 }
 
 RunResult train_adam(const Splits& s, std::uint64_t seed) {
