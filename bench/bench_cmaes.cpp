@@ -198,7 +198,7 @@ void BM_NormalsBlock(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_NormalsPolar)->Arg(kN * kLambda)->Unit(benchmark::kMillisecond)->Repetitions(3);
-BENCHMARK(BM_NormalsBlock)->Arg(kN * kLambda)->Unit(benchmark::kMillisecond)->Repetitions(3);
+BENCHMARK(BM_NormalsPolar)->Arg(kN* kLambda)->Unit(benchmark::kMillisecond)->Repetitions(3);
+BENCHMARK(BM_NormalsBlock)->Arg(kN* kLambda)->Unit(benchmark::kMillisecond)->Repetitions(3);
 
 BENCHMARK_MAIN();

@@ -20,8 +20,8 @@ constexpr double kTwoPi = 6.28318530717958647692;
 
 // The two 24-bit uniforms of one draw, as exact integers.
 inline void uniform_bits(std::uint64_t x, std::uint32_t& a, std::uint32_t& b) {
-  a = static_cast<std::uint32_t>(x >> 40) + 1u;                  // 1 .. 2^24
-  b = static_cast<std::uint32_t>((x >> 16) & 0xFFFFFFu);         // 0 .. 2^24 - 1
+  a = static_cast<std::uint32_t>(x >> 40) + 1u;           // 1 .. 2^24
+  b = static_cast<std::uint32_t>((x >> 16) & 0xFFFFFFu);  // 0 .. 2^24 - 1
 }
 
 // Calls emit(pairs, block_out, count) per block: `pairs` draws were made and

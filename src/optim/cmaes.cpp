@@ -149,8 +149,8 @@ struct CmaEs::Impl {
   Vector diagC;
   // lm: direction vectors as columns
   Matrix lm_V;
-  MatrixF lm_Vf;      // float copy of lm_V for single-precision sampling
-  MatrixF lm_blockf;  // n x 8 sampling block
+  MatrixF lm_Vf;        // float copy of lm_V for single-precision sampling
+  MatrixF lm_blockf;    // n x 8 sampling block
   double lm_std = 1.0;  // empirical per-coordinate std / sigma of the last sample (tolx)
 
   // ---- per generation
