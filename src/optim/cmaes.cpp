@@ -156,6 +156,13 @@ struct CmaEs::Impl {
   // ---- per generation
   Matrix Z, Y;  // n x lambda: z ~ N(0, I) and y = (x - mean) / sigma
   bool asked = false;
+  // shared sampling (sep): the generation's recipe and which columns of Z/Y hold it
+  SampleRecipe recipe;
+  std::vector<unsigned char> drawn;
+  bool lazy = false;
+  Vector x_scratch;
+  // Columns [c0, c1) of the recipe into Z, Y and x (n x (c1 - c0)).
+  void draw_columns(Index c0, Index c1, Eigen::Ref<Matrix> x);
 
   bool matrix_form() const {
     return opt.variant == CmaVariant::kFull && form == CmaFullForm::kMatrix;
@@ -597,16 +604,37 @@ const Vector& CmaEs::weights() const {
   return m_impl->weights;
 }
 
+void draw_column_normals(std::uint64_t seed, Index j, Index n, double* z) {
+  Rng rng(seed, static_cast<std::uint64_t>(j), Stream::kOptimizer);
+  fill_normal(rng, z, n);
+}
+
+void SampleRecipe::draw(Index c0, Index c1, Eigen::Ref<Matrix> z, Eigen::Ref<Matrix> x) const {
+  const Index n = mean.size();
+  for (Index j = c0; j < c1; ++j) {
+    const Index k = j - c0;
+    const bool mirrored = j >= mirror_from;
+    draw_column_normals(seed, mirrored ? j - mirror_from : j, n, z.col(k).data());
+    if (mirrored) z.col(k) = -z.col(k);
+    x.col(k) = sigma * scale.cwiseProduct(z.col(k)) + mean;  // eq. (40)
+  }
+}
+
 void CmaEs::ask(Eigen::Ref<Matrix> candidates) {
   Impl& s = *m_impl;
   if (candidates.rows() != s.n || candidates.cols() != s.lambda)
     throw RuntimeError("CmaEs::ask: candidates must be " + std::to_string(s.n) + " x " +
                        std::to_string(s.lambda) + ", got " + std::to_string(candidates.rows()) +
                        " x " + std::to_string(candidates.cols()));
+  if (shares_samples()) {
+    ask_shared();
+    materialize(0, s.lambda, candidates);
+    return;
+  }
   // Mirrored sampling: columns h.. are the negatives of columns 0.. (one draw per pair).
   const Index h = s.opt.mirrored ? s.lambda - s.lambda / 2 : s.lambda;
-  // Z's first h columns are contiguous: one block fill (core/normal.hpp).
-  fill_normal(s.rng, s.Z.data(), s.n * h);
+  const std::uint64_t seed = s.rng();
+  for (Index j = 0; j < h; ++j) draw_column_normals(seed, j, s.n, s.Z.col(j).data());
   s.sample_y(h);
   for (Index j = h; j < s.lambda; ++j) {
     s.Z.col(j) = -s.Z.col(j - h);
@@ -614,6 +642,45 @@ void CmaEs::ask(Eigen::Ref<Matrix> candidates) {
   }
   candidates = (s.sigma * s.Y).colwise() + s.mean;  // eq. (40)
   s.asked = true;
+}
+
+bool CmaEs::shares_samples() const {
+  return m_impl->opt.variant == CmaVariant::kSep;
+}
+
+const SampleRecipe& CmaEs::ask_shared() {
+  Impl& s = *m_impl;
+  if (!shares_samples())
+    throw RuntimeError("CmaEs::ask_shared: only the sep variant shares its samples");
+  SampleRecipe& r = s.recipe;
+  r.seed = s.rng();
+  r.sigma = s.sigma;
+  r.lambda = s.lambda;
+  r.mirror_from = s.opt.mirrored ? s.lambda - s.lambda / 2 : s.lambda;
+  r.mean = s.mean;
+  r.scale = s.diagC.cwiseSqrt();
+  s.drawn.assign(static_cast<std::size_t>(s.lambda), 0);
+  s.lazy = true;
+  s.asked = true;
+  return r;
+}
+
+void CmaEs::materialize(Index c0, Index c1, Eigen::Ref<Matrix> candidates) {
+  Impl& s = *m_impl;
+  if (!s.asked || !s.lazy) throw RuntimeError("CmaEs::materialize: called without ask_shared()");
+  if (c0 < 0 || c1 > s.lambda || c0 > c1 || candidates.rows() != s.n ||
+      candidates.cols() != c1 - c0)
+    throw RuntimeError("CmaEs::materialize: columns [" + std::to_string(c0) + ", " +
+                       std::to_string(c1) + ") do not fit lambda " + std::to_string(s.lambda) +
+                       " and an output of " + std::to_string(candidates.cols()) + " columns");
+  s.draw_columns(c0, c1, candidates);
+}
+
+void CmaEs::Impl::draw_columns(Index c0, Index c1, Eigen::Ref<Matrix> x) {
+  const Index w = c1 - c0;
+  recipe.draw(c0, c1, Z.middleCols(c0, w), x);
+  Y.middleCols(c0, w) = recipe.scale.asDiagonal() * Z.middleCols(c0, w);
+  for (Index j = c0; j < c1; ++j) drawn[static_cast<std::size_t>(j)] = 1;
 }
 
 void CmaEs::tell(const Eigen::Ref<const Vector>& fitness) {
@@ -629,6 +696,18 @@ void CmaEs::tell(const Eigen::Ref<const Vector>& fitness) {
   std::iota(order.begin(), order.end(), Index{0});
   auto key = [&](Index j) { return std::isfinite(fitness(j)) ? fitness(j) : kInf; };
   std::stable_sort(order.begin(), order.end(), [&](Index a, Index b) { return key(a) < key(b); });
+  if (s.lazy) {
+    // Draw the selected columns that other ranks evaluated (shared sampling).
+    s.x_scratch.resize(s.n);
+    for (Index i = 0; i < s.lambda; ++i) {
+      const Index j = order[static_cast<std::size_t>(i)];
+      if ((s.weights(i) != 0.0 || i == 0) && !s.drawn[static_cast<std::size_t>(j)]) {
+        Eigen::Map<Matrix> x(s.x_scratch.data(), s.n, 1);
+        s.draw_columns(j, j + 1, x);
+      }
+    }
+    s.lazy = false;
+  }
   const Index b = order.front();
   if (std::isfinite(fitness(b)) && fitness(b) < s.best_f) {
     s.best_f = fitness(b);
@@ -804,6 +883,7 @@ void CmaEs::set_state(const std::map<std::string, std::vector<double>>& st) {
     s.lm_std = need(st, "lm_std", 1)[0];
   }
   s.asked = false;
+  s.lazy = false;
 }
 
 }  // namespace neurocma

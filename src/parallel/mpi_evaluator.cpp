@@ -1,9 +1,12 @@
 // Leader/worker protocol of population evaluation inside a rank group.
 //
 // Per generation (group of P ranks, lambda candidates of dimension n, batch b):
-//   header   MPI_Isend to worker r   4 int64
+//   header   MPI_Isend to worker r   8 int64
 //   indices  MPI_Isend to worker r   b int32
-//   columns  MPI_Isend to worker r   n * lambda_r doubles
+//   payload  MPI_Isend to worker r   kEval: its candidate columns, n * lambda_r doubles
+//                                    kEvalRecipe: the sep recipe, 2n + 2 doubles
+//                                    (seed bits, sigma, mean, scale); the worker
+//                                    draws its columns itself
 //   fitness  MPI_Igatherv            lambda_r doubles from worker r
 #include "neurocma/parallel/mpi_evaluator.hpp"
 
@@ -11,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <numeric>
 #include <string>
 
@@ -38,7 +42,8 @@ void maybe_inject_fault(int world_rank, const char* where) {
 }  // namespace detail
 
 namespace {
-enum Command : std::int64_t { kEval = 1, kQuit = 2 };
+enum Command : std::int64_t { kEval = 1, kQuit = 2, kEvalRecipe = 3 };
+constexpr int kHeaderSize = 8;  // command, n, batch, count, first column, lambda, extra, 0
 constexpr int kTagHeader = 101;
 constexpr int kTagBatch = 102;
 constexpr int kTagColumns = 103;
@@ -124,56 +129,110 @@ MpiPopulationEvaluator::~MpiPopulationEvaluator() = default;
 void MpiPopulationEvaluator::evaluate(const Eigen::Ref<const Matrix>& candidates,
                                       const Batch& batch, Eigen::Ref<Vector> fitness) {
   const Index n = candidates.rows(), lambda = candidates.cols();
-  const auto t0 = std::chrono::steady_clock::now();
-  ++m_traffic.evaluations;
   if (m_group.size() == 1 || batch.data != m_data || m_data == nullptr || m_released) {
+    const auto t0 = std::chrono::steady_clock::now();
+    ++m_traffic.evaluations;
     m_local->evaluate(candidates, batch, fitness);
     m_traffic.seconds +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (m_after) m_after();
     return;
   }
-#ifdef NEUROCMA_HAVE_MPI
-  MPI_Comm comm = m_group.impl().comm;
-  const int p = m_group.size();
-  const std::vector<Index> counts = partition_counts(lambda, p, m_quantum);
-
   // Columns are contiguous in a column-major matrix with outer stride n.
   const double* base = candidates.data();
   if (candidates.outerStride() != n) {
     m_contiguous = candidates;
     base = m_contiguous.data();
   }
+  const std::vector<Index> counts = partition_counts(lambda, m_group.size(), m_quantum);
+  distribute(
+      kEval, n, lambda, batch, counts, base, true, 0, 0,
+      [&](Index own, Eigen::Ref<Vector> out) {
+        Eigen::Map<const Matrix> mine(base, n, own);
+        m_local->evaluate(mine, batch, out);
+      },
+      fitness);
+}
+
+bool MpiPopulationEvaluator::draws_remotely() const {
+  return m_group.size() > 1 && !m_released && m_data != nullptr;
+}
+
+void MpiPopulationEvaluator::evaluate_shared(SharedGeneration& generation, const Batch& batch,
+                                             Eigen::Ref<Vector> fitness) {
+  const SampleRecipe& r = generation.recipe();
+  const Index n = r.mean.size(), lambda = r.lambda;
+  if (m_group.size() == 1 || batch.data != m_data || m_data == nullptr || m_released) {
+    m_contiguous.resize(n, lambda);
+    generation.materialize(0, lambda, m_contiguous);
+    evaluate(m_contiguous, batch, fitness);
+    return;
+  }
+  m_recipe.resize(static_cast<std::size_t>(2 * n + 2));
+  std::memcpy(&m_recipe[0], &r.seed, sizeof(double));
+  m_recipe[1] = r.sigma;
+  std::copy(r.mean.data(), r.mean.data() + n, m_recipe.begin() + 2);
+  std::copy(r.scale.data(), r.scale.data() + n, m_recipe.begin() + 2 + n);
+  const std::vector<Index> counts = partition_counts(lambda, m_group.size(), m_quantum);
+  distribute(
+      kEvalRecipe, n, lambda, batch, counts, m_recipe.data(), false, 2 * n + 2, r.mirror_from,
+      [&](Index own, Eigen::Ref<Vector> out) {
+        m_contiguous.resize(n, own);
+        generation.materialize(0, own, m_contiguous);
+        m_local->evaluate(m_contiguous, batch, out);
+      },
+      fitness);
+}
+
+template <typename Local>
+void MpiPopulationEvaluator::distribute(std::int64_t command, Index n, Index lambda,
+                                        const Batch& batch, const std::vector<Index>& counts,
+                                        const double* payload, bool payload_per_worker,
+                                        Index payload_count, std::int64_t extra, Local&& local,
+                                        Eigen::Ref<Vector> fitness) {
+  const auto t0 = std::chrono::steady_clock::now();
+  ++m_traffic.evaluations;
+#ifdef NEUROCMA_HAVE_MPI
+  MPI_Comm comm = m_group.impl().comm;
+  const int p = m_group.size();
   m_idx32.resize(static_cast<std::size_t>(batch.count));
   for (Index i = 0; i < batch.count; ++i)
     m_idx32[static_cast<std::size_t>(i)] = static_cast<int>(batch.index[i]);
   // Non-blocking point-to-point sends, so the leader starts on its own share
   // at once; with a single-copy transport (CMA, XPMEM, RDMA) the workers pull
-  // their columns while the leader computes.
-  m_headers.resize(static_cast<std::size_t>(4 * p));
+  // their data while the leader computes.
+  m_headers.resize(static_cast<std::size_t>(kHeaderSize * p));
   std::vector<MPI_Request> sends;
   sends.reserve(static_cast<std::size_t>(3 * (p - 1)));
   std::vector<int> fit_counts(static_cast<std::size_t>(p)), fit_displs(static_cast<std::size_t>(p));
+  long long payload_bytes = 0;
   Index start = 0;
   for (int r = 0; r < p; ++r) {
     const Index c = counts[static_cast<std::size_t>(r)];
     fit_counts[static_cast<std::size_t>(r)] = static_cast<int>(c);
     fit_displs[static_cast<std::size_t>(r)] = static_cast<int>(start);
     if (r > 0) {
-      std::int64_t* h = &m_headers[static_cast<std::size_t>(4 * r)];
-      h[0] = kEval;
+      std::int64_t* h = &m_headers[static_cast<std::size_t>(kHeaderSize * r)];
+      h[0] = command;
       h[1] = n;
       h[2] = batch.count;
       h[3] = c;
+      h[4] = start;
+      h[5] = lambda;
+      h[6] = extra;
+      h[7] = 0;
+      const double* data = payload_per_worker ? payload + start * n : payload;
+      const Index count = payload_per_worker ? c * n : payload_count;
       MPI_Request q[3];
-      check(MPI_Isend(h, 4, MPI_INT64_T, r, kTagHeader, comm, &q[0]), "MPI_Isend(header)");
+      check(MPI_Isend(h, kHeaderSize, MPI_INT64_T, r, kTagHeader, comm, &q[0]),
+            "MPI_Isend(header)");
       check(MPI_Isend(m_idx32.data(), static_cast<int>(batch.count), MPI_INT, r, kTagBatch, comm,
                       &q[1]),
             "MPI_Isend(batch)");
-      check(MPI_Isend(base + start * n, static_cast<int>(c * n), MPI_DOUBLE, r, kTagColumns, comm,
-                      &q[2]),
-            "MPI_Isend(candidates)");
+      check(MPI_Isend(data, static_cast<int>(count), MPI_DOUBLE, r, kTagColumns, comm, &q[2]),
+            "MPI_Isend(payload)");
       sends.insert(sends.end(), q, q + 3);
+      payload_bytes += static_cast<long long>(count) * 8;
     }
     start += c;
   }
@@ -181,10 +240,7 @@ void MpiPopulationEvaluator::evaluate(const Eigen::Ref<const Matrix>& candidates
   const Index own = counts[0];
   Vector all(lambda);
   const auto t1 = std::chrono::steady_clock::now();
-  if (own > 0) {
-    Eigen::Map<const Matrix> mine(base, n, own);
-    m_local->evaluate(mine, batch, all.head(own));
-  }
+  if (own > 0) local(own, all.head(own));
   const auto t2 = std::chrono::steady_clock::now();
   check(MPI_Waitall(static_cast<int>(sends.size()), sends.data(), MPI_STATUSES_IGNORE),
         "MPI_Waitall(sends)");
@@ -203,14 +259,17 @@ void MpiPopulationEvaluator::evaluate(const Eigen::Ref<const Matrix>& candidates
 
   ++m_traffic.generations;
   m_traffic.bytes_sent +=
-      static_cast<long long>(p - 1) * (4 * 8 + static_cast<long long>(batch.count) * 4);
-  m_traffic.bytes_sent += static_cast<long long>((lambda - own) * n) * 8;
+      static_cast<long long>(p - 1) * (kHeaderSize * 8 + static_cast<long long>(batch.count) * 4);
+  m_traffic.bytes_sent += payload_bytes;
   m_traffic.bytes_received += static_cast<long long>(lambda - own) * 8;
   const auto t3 = std::chrono::steady_clock::now();
   m_traffic.seconds += std::chrono::duration<double>(t3 - t0).count();
   m_traffic.seconds_send += std::chrono::duration<double>(t1 - t0).count();
   m_traffic.seconds_local += std::chrono::duration<double>(t2 - t1).count();
   m_traffic.seconds_wait += std::chrono::duration<double>(t3 - t2).count();
+#else
+  (void)command, (void)n, (void)lambda, (void)batch, (void)counts, (void)payload;
+  (void)payload_per_worker, (void)payload_count, (void)extra, (void)local, (void)fitness, (void)t0;
 #endif
   if (m_after) m_after();
 }
@@ -220,9 +279,10 @@ void MpiPopulationEvaluator::release_workers() {
   m_released = true;
 #ifdef NEUROCMA_HAVE_MPI
   if (m_group.size() == 1) return;
-  const std::int64_t header[4] = {kQuit, 0, 0, 0};
+  const std::int64_t header[kHeaderSize] = {kQuit, 0, 0, 0, 0, 0, 0, 0};
   for (int r = 1; r < m_group.size(); ++r)
-    check(MPI_Send(header, 4, MPI_INT64_T, r, kTagHeader, m_group.impl().comm), "MPI_Send(quit)");
+    check(MPI_Send(header, kHeaderSize, MPI_INT64_T, r, kTagHeader, m_group.impl().comm),
+          "MPI_Send(quit)");
 #endif
 }
 
@@ -232,13 +292,16 @@ void serve_evaluations(RankGroup& group, PopulationEvaluator& local, const Datas
   MPI_Comm comm = group.impl().comm;
   std::vector<int> idx32;
   std::vector<Index> idx;
-  Matrix cand;
+  Matrix cand, z;
   Vector fit;
+  std::vector<double> payload;
+  SampleRecipe recipe;
   detail::Backoff backoff(50000);  // generations follow each other within ms
   for (;;) {
-    std::int64_t header[4] = {0, 0, 0, 0};
+    std::int64_t header[kHeaderSize] = {0, 0, 0, 0, 0, 0, 0, 0};
     MPI_Request req;
-    check(MPI_Irecv(header, 4, MPI_INT64_T, 0, kTagHeader, comm, &req), "MPI_Irecv(header)");
+    check(MPI_Irecv(header, kHeaderSize, MPI_INT64_T, 0, kTagHeader, comm, &req),
+          "MPI_Irecv(header)");
     int done = 0;
     backoff.reset();
     while (!done) {
@@ -246,7 +309,8 @@ void serve_evaluations(RankGroup& group, PopulationEvaluator& local, const Datas
       if (!done) backoff.pause();
     }
     if (header[0] == kQuit) return;
-    if (header[0] != kEval) throw RuntimeError("MPI evaluator: unknown command from the leader");
+    if (header[0] != kEval && header[0] != kEvalRecipe)
+      throw RuntimeError("MPI evaluator: unknown command from the leader");
     detail::maybe_inject_fault(group.world_rank(), "evaluating candidates");
     const Index n = header[1], count = header[2], mine = header[3];
     idx32.resize(static_cast<std::size_t>(count));
@@ -254,9 +318,24 @@ void serve_evaluations(RankGroup& group, PopulationEvaluator& local, const Datas
                    MPI_STATUS_IGNORE),
           "MPI_Recv(batch)");
     cand.resize(n, mine);
-    check(MPI_Recv(cand.data(), static_cast<int>(n * mine), MPI_DOUBLE, 0, kTagColumns, comm,
-                   MPI_STATUS_IGNORE),
-          "MPI_Recv(candidates)");
+    if (header[0] == kEval) {
+      check(MPI_Recv(cand.data(), static_cast<int>(n * mine), MPI_DOUBLE, 0, kTagColumns, comm,
+                     MPI_STATUS_IGNORE),
+            "MPI_Recv(candidates)");
+    } else {
+      payload.resize(static_cast<std::size_t>(2 * n + 2));
+      check(MPI_Recv(payload.data(), static_cast<int>(2 * n + 2), MPI_DOUBLE, 0, kTagColumns, comm,
+                     MPI_STATUS_IGNORE),
+            "MPI_Recv(recipe)");
+      std::memcpy(&recipe.seed, &payload[0], sizeof(double));
+      recipe.sigma = payload[1];
+      recipe.lambda = header[5];
+      recipe.mirror_from = header[6];
+      recipe.mean = Eigen::Map<const Vector>(payload.data() + 2, n);
+      recipe.scale = Eigen::Map<const Vector>(payload.data() + 2 + n, n);
+      z.resize(n, mine);
+      recipe.draw(header[4], header[4] + mine, z, cand);
+    }
     fit.resize(mine);
     if (mine > 0) {
       if (data == nullptr) throw RuntimeError("MPI evaluator: worker has no data set");

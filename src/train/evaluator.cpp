@@ -131,4 +131,12 @@ void BatchedMlpEvaluator::evaluate(const Eigen::Ref<const Matrix>& candidates, c
   evaluate(candidates, m_xbuf, m_ybuf, fitness);
 }
 
+void PopulationEvaluator::evaluate_shared(SharedGeneration& generation, const Batch& batch,
+                                          Eigen::Ref<Vector> fitness) {
+  const SampleRecipe& r = generation.recipe();
+  m_shared_buffer.resize(r.mean.size(), r.lambda);  // no-op after the first generation
+  generation.materialize(0, r.lambda, m_shared_buffer);
+  evaluate(m_shared_buffer, batch, fitness);
+}
+
 }  // namespace neurocma

@@ -60,6 +60,15 @@ void CmaMethod::train_batch(Vector& params, const Batch& batch, Counters& counte
   for (size_t bi = 0; bi < m_es.size(); ++bi) {
     const ParamBlock& b = m_opt.blocks[bi];
     const Index lambda = m_es[bi].popsize();
+    if (m_es.size() == 1 && m_es[bi].shares_samples() && m_eval.draws_remotely()) {
+      // Only the recipe travels; each rank draws and evaluates its own columns.
+      if (fitness[bi].size() != lambda) fitness[bi].resize(lambda);
+      m_generation.es = &m_es[bi];
+      m_generation.r = &m_es[bi].ask_shared();
+      m_eval.evaluate_shared(m_generation, batch, fitness[bi]);
+      counters.model_evals += lambda * batch.count;
+      continue;
+    }
     if (block_cand[bi].cols() != lambda) block_cand[bi].resize(b.size, lambda);
     m_es[bi].ask(block_cand[bi]);
     if (m_es.size() == 1) {

@@ -83,7 +83,7 @@ void check_group(int ranks, Index quantum) {
     long long bytes = 0;
     for (Index lambda : {1, 3, 7, 16, 33, 100}) {
       const Index own = partition_counts(lambda, p, quantum)[0];
-      if (p > 1) bytes += (p - 1) * (32 + 25 * 4) + (lambda - own) * 9 * 8 + (lambda - own) * 8;
+      if (p > 1) bytes += (p - 1) * (64 + 25 * 4) + (lambda - own) * 9 * 8 + (lambda - own) * 8;
     }
     EXPECT_EQ(ev.traffic().bytes_sent + ev.traffic().bytes_received, bytes);
     EXPECT_EQ(ev.traffic().generations, p > 1 ? 6 : 0);
@@ -106,6 +106,79 @@ TEST(MpiEvaluator, BitIdenticalToSerialForEveryGroupSize) {
   const int world = context().size();
   for (int ranks : {1, 2, 3, world})
     for (Index q : {1, 4, 8}) check_group(std::min(ranks, world), q);
+}
+
+// sep-CMA-ES with shared sampling: workers draw their own columns from the
+// recipe. Fitness, and the strategy after many generations, must equal a
+// serial ask() + evaluate() + tell() bit for bit; only the recipe travels.
+class EsView : public SharedGeneration {
+ public:
+  CmaEs* es = nullptr;
+  const SampleRecipe* r = nullptr;
+  const SampleRecipe& recipe() const override { return *r; }
+  void materialize(Index c0, Index c1, Eigen::Ref<Matrix> x) override {
+    es->materialize(c0, c1, x);
+  }
+};
+
+void check_shared(int ranks, Index quantum, bool mirrored) {
+  ParallelContext& ctx = context();
+  const Dataset data = test::toy_dataset(6, 40, 3);
+  RankGroup group(ctx, ranks);
+  auto local = std::make_unique<test::ToyEvaluator>();
+  if (!group.is_leader()) {
+    serve_evaluations(group, *local, &data);
+    return;
+  }
+  MpiPopulationEvaluator ev(group, std::move(local), &data, quantum);
+  test::ToyEvaluator serial;
+  const Index n = 9, lambda = 13;
+  CmaOptions o;
+  o.variant = CmaVariant::kSep;
+  o.popsize = lambda;
+  o.mirrored = mirrored;
+  o.sigma0 = 0.5;
+  CmaEs shared(Vector::Constant(n, 0.3), o, Rng(4, 0, Stream::kOptimizer));
+  CmaEs plain(Vector::Constant(n, 0.3), o, Rng(4, 0, Stream::kOptimizer));
+  EXPECT_EQ(ev.draws_remotely(), group.size() > 1);
+  Matrix cand(n, lambda);
+  Vector f_shared(lambda), f_plain(lambda);
+  EsView view;
+  view.es = &shared;
+  const int gens = 30;
+  for (int g = 0; g < gens; ++g) {
+    std::vector<Index> idx;
+    for (Index i = 0; i < 25; ++i) idx.push_back((i * 7 + g) % data.size());
+    const Batch batch{&data, idx.data(), static_cast<Index>(idx.size())};
+    view.r = &shared.ask_shared();
+    ev.evaluate_shared(view, batch, f_shared);
+    plain.ask(cand);
+    serial.evaluate(cand, batch, f_plain);
+    // EXPECT, not ASSERT: the workers must be released whatever happens.
+    for (Index j = 0; j < lambda; ++j)
+      EXPECT_TRUE(bit_equal(f_shared(j), f_plain(j)))
+          << "generation " << g << " candidate " << j << ": " << f_shared(j) << " vs "
+          << f_plain(j);
+    shared.tell(f_shared);
+    plain.tell(f_plain);
+  }
+  for (Index i = 0; i < n; ++i) EXPECT_TRUE(bit_equal(shared.mean()(i), plain.mean()(i))) << i;
+  EXPECT_TRUE(bit_equal(shared.sigma(), plain.sigma()));
+  // Per generation and worker: header, batch indices, the recipe (2n + 2
+  // doubles), and the fitness values back; no candidate columns.
+  const int p = group.size();
+  const Index own = partition_counts(lambda, p, quantum)[0];
+  const long long per_gen =
+      p > 1 ? (p - 1) * (64 + 25 * 4 + (2 * n + 2) * 8) + (lambda - own) * 8 : 0;
+  EXPECT_EQ(ev.traffic().bytes_sent + ev.traffic().bytes_received, gens * per_gen);
+  ev.release_workers();
+}
+
+TEST(MpiEvaluator, SharedSamplingBitIdenticalToSerialAskForEveryGroupSize) {
+  const int world = context().size();
+  for (int ranks : {1, 2, world})
+    for (Index q : {1, 4})
+      for (bool mirrored : {false, true}) check_shared(std::min(ranks, world), q, mirrored);
 }
 
 class CountingEvaluator : public PopulationEvaluator {

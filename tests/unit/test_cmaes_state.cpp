@@ -159,3 +159,61 @@ TEST(CmaFloat32, LmSinglePrecisionSamplingTracksDouble) {
   EXPECT_LT(std::abs(s.sigma() - d.sigma()) / d.sigma(), 1e-4);
   EXPECT_LT((s.mean() - d.mean()).norm(), 1e-4 * (d.mean().norm() + d.sigma()));
 }
+
+TEST(CmaShared, AskSharedInAnyOrderEqualsAsk) {
+  // Columns drawn in pieces, out of order and some only inside tell() (as on
+  // a leader whose workers drew them) give the same run as ask().
+  const Index n = 17;
+  const TestFunction f = make_test_function("ellipsoid", n, 1);
+  for (bool mirrored : {false, true}) {
+    CmaOptions o;
+    o.variant = CmaVariant::kSep;
+    o.popsize = 12;
+    o.mirrored = mirrored;
+    o.sigma0 = 1.0;
+    CmaEs a(f.x0, o, Rng(21)), b(f.x0, o, Rng(21));
+    ASSERT_TRUE(b.shares_samples());
+    Matrix xa(n, 12), piece(n, 12);
+    Vector fa(12), fb(12);
+    for (int g = 0; g < 60; ++g) {
+      a.ask(xa);
+      for (Index j = 0; j < 12; ++j) fa(j) = f(xa.col(j));
+      const SampleRecipe& r = b.ask_shared();
+      // Another rank's copy of the recipe draws columns 8..11 ...
+      SampleRecipe remote = r;
+      Matrix z(n, 4);
+      remote.draw(8, 12, z, piece.leftCols(4));
+      for (Index j = 0; j < 4; ++j) fb(8 + j) = f(piece.col(j));
+      // ... this rank draws 4..7, then 0..3; none of 8..11.
+      b.materialize(4, 8, piece.leftCols(4));
+      for (Index j = 0; j < 4; ++j) fb(4 + j) = f(piece.col(j));
+      b.materialize(0, 4, piece.leftCols(4));
+      for (Index j = 0; j < 4; ++j) fb(j) = f(piece.col(j));
+      ASSERT_EQ(std::memcmp(fa.data(), fb.data(), sizeof(double) * 12), 0)
+          << "generation " << g << (mirrored ? " mirrored" : "");
+      a.tell(fa);
+      b.tell(fb);
+    }
+    EXPECT_TRUE(same_bits(a.mean(), b.mean()));
+    const double sa = a.sigma(), sb = b.sigma();
+    EXPECT_EQ(std::memcmp(&sa, &sb, sizeof(double)), 0);
+    EXPECT_LT(a.best_f(), 1e-2 * f(f.x0));  // it did optimize
+  }
+}
+
+TEST(CmaShared, MisuseIsAnError) {
+  CmaOptions o;
+  o.variant = CmaVariant::kFull;
+  CmaEs full(Vector::Zero(4), o, Rng(1));
+  EXPECT_FALSE(full.shares_samples());
+  EXPECT_THROW(full.ask_shared(), RuntimeError);
+  o.variant = CmaVariant::kSep;
+  o.popsize = 6;
+  CmaEs sep(Vector::Zero(4), o, Rng(1));
+  Matrix x(4, 2);
+  EXPECT_THROW(sep.materialize(0, 2, x), RuntimeError);  // no ask_shared() yet
+  sep.ask_shared();
+  EXPECT_THROW(sep.materialize(5, 7, x), RuntimeError);  // beyond lambda
+  Matrix wrong(4, 3);
+  EXPECT_THROW(sep.materialize(0, 2, wrong), RuntimeError);
+}

@@ -54,6 +54,24 @@ struct CmaOptions {
 // Validates options for dimension n; throws ConfigError naming the field.
 void validate(const CmaOptions& opt, Index n);
 
+// The z of candidate j in a generation with sampling seed `seed`: the
+// fill_normal() deviates of Rng(seed, j, Stream::kOptimizer). Every column
+// has its own stream, so any rank can draw any column, in any order.
+void draw_column_normals(std::uint64_t seed, Index j, Index n, double* z);
+
+// The candidates of one sep-CMA-ES generation as a recipe that any rank can
+// rebuild: column j is x_j = mean + sigma * (scale .* z_j), with z_j from
+// draw_column_normals(seed, j) and, for j >= mirror_from (mirrored sampling),
+// z_j = -z_(j - mirror_from). 2n + 4 numbers instead of n * lambda.
+struct SampleRecipe {
+  std::uint64_t seed = 0;
+  double sigma = 1.0;
+  Index lambda = 0, mirror_from = 0;
+  Vector mean, scale;  // scale = sqrt(diag C)
+  // z and x of columns [c0, c1) into columns 0 .. c1-c0 of z and x (n rows).
+  void draw(Index c0, Index c1, Eigen::Ref<Matrix> z, Eigen::Ref<Matrix> x) const;
+};
+
 class CmaEs {
  public:
   // mean0: start point (size n). rng: the run's optimizer stream, owned from now on.
@@ -73,6 +91,16 @@ class CmaEs {
   void ask(Eigen::Ref<Matrix> candidates);
   // fitness(j) belongs to column j of the last ask(); minimised. NaN/inf rank last.
   void tell(const Eigen::Ref<const Vector>& fitness);
+
+  // Shared sampling (sep only): ask_shared() begins a generation without
+  // drawing it and returns its recipe, so that other ranks can rebuild their
+  // own candidates; materialize() draws columns [c0, c1) into candidates
+  // (n x (c1 - c0)). tell() draws whatever selected column was not
+  // materialized here. ask() is ask_shared() + materialize(0, lambda), so the
+  // numbers are the same either way.
+  bool shares_samples() const;
+  const SampleRecipe& ask_shared();
+  void materialize(Index c0, Index c1, Eigen::Ref<Matrix> candidates);
 
   const Vector& mean() const;
   double sigma() const;

@@ -83,6 +83,11 @@ class MpiPopulationEvaluator : public PopulationEvaluator {
   ~MpiPopulationEvaluator() override;
   void evaluate(const Eigen::Ref<const Matrix>& candidates, const Batch& batch,
                 Eigen::Ref<Vector> fitness) override;
+  // With workers: each rank draws its own share of a shared generation from
+  // the recipe (sent as 2n + 2 doubles instead of n doubles per candidate).
+  bool draws_remotely() const override;
+  void evaluate_shared(SharedGeneration& generation, const Batch& batch,
+                       Eigen::Ref<Vector> fitness) override;
   // Tells the workers to leave serve_evaluations() (idempotent).
   void release_workers();
   const EvalTraffic& traffic() const { return m_traffic; }
@@ -101,6 +106,16 @@ class MpiPopulationEvaluator : public PopulationEvaluator {
   Matrix m_contiguous;
   std::vector<int> m_idx32;
   std::vector<std::int64_t> m_headers;
+  std::vector<double> m_recipe;  // seed bits, sigma, mean, scale
+
+  // Sends header, batch and `payload` (count doubles from `data`, per worker
+  // r: data + offset[r]) to every worker, runs `local` on the leader's share,
+  // gathers lambda fitness values. Shared by both kinds of evaluation.
+  template <typename Local>
+  void distribute(std::int64_t command, Index n, Index lambda, const Batch& batch,
+                  const std::vector<Index>& counts, const double* payload, bool payload_per_worker,
+                  Index payload_count, std::int64_t extra, Local&& local,
+                  Eigen::Ref<Vector> fitness);
 };
 
 // Worker side: serves the leader's evaluate() calls until release_workers().

@@ -7,6 +7,7 @@
 #include "neurocma/core/types.hpp"
 #include "neurocma/data/dataset.hpp"
 #include "neurocma/model/mlp.hpp"
+#include "neurocma/optim/cmaes.hpp"
 
 namespace neurocma {
 
@@ -20,12 +21,32 @@ struct Batch {
 // Copies the batch's samples into X (features x count) and y, reusing their storage.
 void gather_batch(const Batch& batch, Matrix& X, std::vector<int>& y);
 
+// A generation whose candidates every rank can rebuild from its recipe
+// (sep-CMA-ES's shared sampling). materialize() draws columns [c0, c1) of it on
+// the owning rank, into x (n x (c1 - c0)).
+class SharedGeneration {
+ public:
+  virtual ~SharedGeneration() = default;
+  virtual const SampleRecipe& recipe() const = 0;
+  virtual void materialize(Index c0, Index c1, Eigen::Ref<Matrix> x) = 0;
+};
+
 class PopulationEvaluator {
  public:
   virtual ~PopulationEvaluator() = default;
   // fitness(j) = mean cross-entropy of candidate column j (n x lambda) on the batch.
   virtual void evaluate(const Eigen::Ref<const Matrix>& candidates, const Batch& batch,
                         Eigen::Ref<Vector> fitness) = 0;
+  // True when evaluate_shared() is worth calling: the evaluator spreads a
+  // generation over ranks that draw their own candidates from its recipe.
+  virtual bool draws_remotely() const { return false; }
+  // Evaluates every candidate of `generation` (fitness has recipe().lambda
+  // entries). Same fitness values as materializing all and calling evaluate().
+  virtual void evaluate_shared(SharedGeneration& generation, const Batch& batch,
+                               Eigen::Ref<Vector> fitness);
+
+ private:
+  Matrix m_shared_buffer;
 };
 
 // Plain reference: one forward pass per candidate in double precision.
