@@ -154,18 +154,21 @@ void MpiPopulationEvaluator::evaluate(const Eigen::Ref<const Matrix>& candidates
       fitness);
 }
 
-bool MpiPopulationEvaluator::draws_remotely() const {
-  return m_group.size() > 1 && !m_released && m_data != nullptr;
-}
-
 void MpiPopulationEvaluator::evaluate_shared(SharedGeneration& generation, const Batch& batch,
                                              Eigen::Ref<Vector> fitness) {
   const SampleRecipe& r = generation.recipe();
   const Index n = r.mean.size(), lambda = r.lambda;
   if (m_group.size() == 1 || batch.data != m_data || m_data == nullptr || m_released) {
+    // Drawing counts as part of the evaluation here, as it does on every
+    // rank of a group (1-rank and P-rank timings compare like with like).
+    const auto t0 = std::chrono::steady_clock::now();
+    ++m_traffic.evaluations;
     m_contiguous.resize(n, lambda);
     generation.materialize(0, lambda, m_contiguous);
-    evaluate(m_contiguous, batch, fitness);
+    m_local->evaluate(m_contiguous, batch, fitness);
+    m_traffic.seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (m_after) m_after();
     return;
   }
   m_recipe.resize(static_cast<std::size_t>(2 * n + 2));

@@ -60,8 +60,9 @@ void CmaMethod::train_batch(Vector& params, const Batch& batch, Counters& counte
   for (size_t bi = 0; bi < m_es.size(); ++bi) {
     const ParamBlock& b = m_opt.blocks[bi];
     const Index lambda = m_es[bi].popsize();
-    if (m_es.size() == 1 && m_es[bi].shares_samples() && m_eval.draws_remotely()) {
-      // Only the recipe travels; each rank draws and evaluates its own columns.
+    if (m_es.size() == 1 && m_es[bi].shares_samples()) {
+      // Whole-model sep: the evaluator gets the recipe; under MPI each rank
+      // draws and evaluates its own columns (same numbers as ask()).
       if (fitness[bi].size() != lambda) fitness[bi].resize(lambda);
       m_generation.es = &m_es[bi];
       m_generation.r = &m_es[bi].ask_shared();

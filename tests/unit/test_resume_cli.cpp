@@ -51,8 +51,19 @@ class Child {
     }
   }
   pid_t pid() const { return m_pid; }
+  // Reads the output line by line until a line contains `needle`; false at
+  // the end of the output.
+  bool wait_for_output(const std::string& needle) {
+    char line[4096];
+    while (m_pipe && fgets(line, sizeof(line), m_pipe)) {
+      m_seen += line;
+      if (std::string(line).find(needle) != std::string::npos) return true;
+    }
+    return false;
+  }
   Outcome wait() {
     Outcome o;
+    o.output = m_seen;
     char buf[4096];
     size_t k;
     while ((k = fread(buf, 1, sizeof(buf), m_pipe)) > 0) o.output.append(buf, k);
@@ -65,6 +76,7 @@ class Child {
  private:
   FILE* m_pipe = nullptr;
   pid_t m_pid = 0;
+  std::string m_seen;
 };
 
 // Runs to completion (bounded by timeout(1), which must not be used for
@@ -133,11 +145,10 @@ class ResumeCli : public ::testing::Test {
     return path;
   }
 
-  // --quiet unless resuming: the resume notes show what was restored.
+  // Progress lines on: the tests wait for "start run ..." and check the
+  // resume notes.
   std::string cmd(const std::string& cfg, const std::string& file, const std::string& extra = "") {
-    const bool resume = extra.find("--resume") != std::string::npos;
-    return m_exe + " run " + cfg + (resume ? "" : " --quiet") + " --result-file " + file + " " +
-           extra;
+    return m_exe + " run " + cfg + " --result-file " + file + " " + extra;
   }
 
   // The uninterrupted reference.
@@ -184,8 +195,14 @@ TEST_F(ResumeCli, KillNineMidRunThenResumeIsBitIdentical) {
   expect_identical(ref, read_results(file), "after kill -9 and --resume");
 }
 
+// Iris runs take milliseconds; a signal must land inside a job, not between
+// two. With 20000 epochs the CMA-ES runs still stop early (tolfun), but the
+// Adam and SGD runs take about 0.4 s each: the tests signal as soon as one starts.
+constexpr int kLongEpochs = 20000;
+constexpr const char* kLongJob = "start run 0 adam";
+
 TEST_F(ResumeCli, SigtermAndSigusr1CheckpointExitThreeAndResumeBitIdentically) {
-  const std::string cfg = write_config("cfg.json", 400);
+  const std::string cfg = write_config("cfg.json", kLongEpochs);
   const std::vector<RunRecord> ref = reference(cfg);
   const std::string file = (m_dir / "signalled.h5").string();
   const fs::path ckpt = file + ".ckpt";
@@ -196,8 +213,8 @@ TEST_F(ResumeCli, SigtermAndSigusr1CheckpointExitThreeAndResumeBitIdentically) {
     ++round;
     Child c(cmd(cfg, file, opts + (round > 1 ? " --resume" : "")));
     ASSERT_GT(c.pid(), 0);
-    ASSERT_TRUE(wait_for([&] { return fs::exists(file + ".partial"); }));
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ASSERT_TRUE(c.wait_for_output(kLongJob)) << c.wait().output;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
     kill(c.pid(), sig);
     const Outcome o = c.wait();
     ASSERT_EQ(o.rc, 3) << "signal " << sig << "\n" << o.output;
@@ -216,20 +233,19 @@ TEST_F(ResumeCli, SigtermAndSigusr1CheckpointExitThreeAndResumeBitIdentically) {
 }
 
 TEST_F(ResumeCli, CheckpointOfAnotherConfigOrCorruptIsRefused) {
-  const std::string cfg = write_config("cfg.json", 400);
+  const std::string cfg = write_config("cfg.json", kLongEpochs);
   const std::string file = (m_dir / "r.h5").string();
   const fs::path ckpt = file + ".ckpt";
   {
     Child c(cmd(cfg, file, "--checkpoint-every-epochs 0 --checkpoint-every-minutes 0"));
-    ASSERT_TRUE(wait_for([&] { return fs::exists(file + ".partial"); }));
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    ASSERT_TRUE(c.wait_for_output(kLongJob)) << c.wait().output;
     kill(c.pid(), SIGTERM);
     ASSERT_EQ(c.wait().rc, 3);
   }
   ASSERT_TRUE(has_job_checkpoint(ckpt));
 
   // The same result file, but Adam's learning rate differs.
-  const std::string other = write_config("other.json", 400, 0.02);
+  const std::string other = write_config("other.json", kLongEpochs, 0.02);
   Outcome o = run(cmd(other, file, "--resume"));
   EXPECT_EQ(o.rc, 2) << o.output;
   EXPECT_NE(o.output.find("another experiment"), std::string::npos) << o.output;
@@ -262,7 +278,7 @@ TEST_F(ResumeCli, CheckpointsMoveBetweenSerialAndMpirun) {
   setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
   setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
   setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 1);
-  const std::string cfg = write_config("cfg.json", 400);
+  const std::string cfg = write_config("cfg.json", kLongEpochs);
   const std::vector<RunRecord> ref = reference(cfg);
   const std::string opts = "--checkpoint-every-epochs 0 --checkpoint-every-minutes 0";
   // (interrupted under, resumed under): serial -> 2 ranks, 2 ranks -> serial.
@@ -275,8 +291,7 @@ TEST_F(ResumeCli, CheckpointsMoveBetweenSerialAndMpirun) {
     const std::string file = (m_dir / (leg.first.empty() ? "a.h5" : "b.h5")).string();
     {
       Child c(leg.first + cmd(cfg, file, opts + " --ranks-per-run 2"));
-      ASSERT_TRUE(wait_for([&] { return fs::exists(file + ".partial"); })) << tag;
-      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      ASSERT_TRUE(c.wait_for_output(kLongJob)) << tag << "\n" << c.wait().output;
       kill(c.pid(), leg.sig);  // mpirun passes SIGUSR1 on to every rank
       const Outcome o = c.wait();
       ASSERT_EQ(o.rc, 3) << tag << "\n" << o.output;

@@ -85,7 +85,6 @@ class MpiPopulationEvaluator : public PopulationEvaluator {
                 Eigen::Ref<Vector> fitness) override;
   // With workers: each rank draws its own share of a shared generation from
   // the recipe (sent as 2n + 2 doubles instead of n doubles per candidate).
-  bool draws_remotely() const override;
   void evaluate_shared(SharedGeneration& generation, const Batch& batch,
                        Eigen::Ref<Vector> fitness) override;
   // Tells the workers to leave serve_evaluations() (idempotent).

@@ -37,11 +37,10 @@ class PopulationEvaluator {
   // fitness(j) = mean cross-entropy of candidate column j (n x lambda) on the batch.
   virtual void evaluate(const Eigen::Ref<const Matrix>& candidates, const Batch& batch,
                         Eigen::Ref<Vector> fitness) = 0;
-  // True when evaluate_shared() is worth calling: the evaluator spreads a
-  // generation over ranks that draw their own candidates from its recipe.
-  virtual bool draws_remotely() const { return false; }
   // Evaluates every candidate of `generation` (fitness has recipe().lambda
-  // entries). Same fitness values as materializing all and calling evaluate().
+  // entries). Same fitness values as materializing all and calling evaluate(),
+  // which is what this default does; the MPI evaluator lets each rank draw its
+  // own share instead.
   virtual void evaluate_shared(SharedGeneration& generation, const Batch& batch,
                                Eigen::Ref<Vector> fitness);
 
