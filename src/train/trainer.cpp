@@ -64,9 +64,9 @@ void CmaMethod::train_batch(Vector& params, const Batch& batch, Counters& counte
       // Whole-model sep: the evaluator gets the recipe; under MPI each rank
       // draws and evaluates its own columns (same numbers as ask()).
       if (fitness[bi].size() != lambda) fitness[bi].resize(lambda);
-      m_generation.es = &m_es[bi];
-      m_generation.r = &m_es[bi].ask_shared();
-      m_eval.evaluate_shared(m_generation, batch, fitness[bi]);
+      CmaGeneration generation(m_es[bi]);
+      generation.begin();
+      m_eval.evaluate_shared(generation, batch, fitness[bi]);
       counters.model_evals += lambda * batch.count;
       continue;
     }

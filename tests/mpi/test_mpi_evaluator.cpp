@@ -111,16 +111,6 @@ TEST(MpiEvaluator, BitIdenticalToSerialForEveryGroupSize) {
 // sep-CMA-ES with shared sampling: workers draw their own columns from the
 // recipe. Fitness, and the strategy after many generations, must equal a
 // serial ask() + evaluate() + tell() bit for bit; only the recipe travels.
-class EsView : public SharedGeneration {
- public:
-  CmaEs* es = nullptr;
-  const SampleRecipe* r = nullptr;
-  const SampleRecipe& recipe() const override { return *r; }
-  void materialize(Index c0, Index c1, Eigen::Ref<Matrix> x) override {
-    es->materialize(c0, c1, x);
-  }
-};
-
 void check_shared(int ranks, Index quantum, bool mirrored) {
   ParallelContext& ctx = context();
   const Dataset data = test::toy_dataset(6, 40, 3);
@@ -142,14 +132,13 @@ void check_shared(int ranks, Index quantum, bool mirrored) {
   CmaEs plain(Vector::Constant(n, 0.3), o, Rng(4, 0, Stream::kOptimizer));
   Matrix cand(n, lambda);
   Vector f_shared(lambda), f_plain(lambda);
-  EsView view;
-  view.es = &shared;
+  CmaGeneration view(shared);
   const int gens = 30;
   for (int g = 0; g < gens; ++g) {
     std::vector<Index> idx;
     for (Index i = 0; i < 25; ++i) idx.push_back((i * 7 + g) % data.size());
     const Batch batch{&data, idx.data(), static_cast<Index>(idx.size())};
-    view.r = &shared.ask_shared();
+    view.begin();
     ev.evaluate_shared(view, batch, f_shared);
     plain.ask(cand);
     serial.evaluate(cand, batch, f_plain);

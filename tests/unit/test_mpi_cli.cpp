@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "child_process.hpp"
 #include "neurocma/io/results.hpp"
 #include "run_compare.hpp"
 
@@ -29,21 +30,11 @@ using namespace neurocma;
 
 namespace {
 
-struct Outcome {
-  int rc = -1;
-  std::string output;
-};
+using testing_support::Child;
+using testing_support::Outcome;
 
 Outcome run(const std::string& cmd) {
-  Outcome o;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return o;
-  char buf[4096];
-  size_t k;
-  while ((k = fread(buf, 1, sizeof(buf), p)) > 0) o.output.append(buf, k);
-  const int status = pclose(p);
-  o.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return o;
+  return testing_support::run_shell(cmd);
 }
 
 class MpiCli : public ::testing::Test {
@@ -169,13 +160,8 @@ TEST_F(MpiCli, SigtermToMpirunLeavesNoResults) {
   const std::string cfg = write_config(100000, 4);
   const std::string file = (m_dir / "term.h5").string();
   // The shell prints its pid and becomes mpirun (via exec), so we can signal it.
-  const std::string cmd = "sh -c 'echo $$; exec mpirun -n 2 " + m_exe + " run " + cfg +
-                          " --quiet --result-file " + file + "' 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  char line[64] = {0};
-  ASSERT_NE(fgets(line, sizeof(line), p), nullptr);
-  const pid_t pid = static_cast<pid_t>(std::atol(line));
+  Child child("mpirun -n 2 " + m_exe + " run " + cfg + " --quiet --result-file " + file);
+  const pid_t pid = child.pid();
   ASSERT_GT(pid, 0);
   // Wait until training is under way (the partial file exists).
   for (int i = 0; i < 300 && !fs::exists(file + ".partial"); ++i)
@@ -192,15 +178,12 @@ TEST_F(MpiCli, SigtermToMpirunLeavesNoResults) {
     }
     kill(pid, SIGKILL);
   });
-  std::string rest;
-  char buf[4096];
-  size_t k;
-  while ((k = fread(buf, 1, sizeof(buf), p)) > 0) rest.append(buf, k);
-  const int status = pclose(p);
+  const Outcome o = child.wait();
+  const std::string& rest = o.output;
   guard.join();
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_LT(secs, 60.0) << "mpirun did not end after SIGTERM\n" << rest;
-  EXPECT_FALSE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << rest;
+  EXPECT_NE(o.rc, 0) << rest;
   EXPECT_FALSE(fs::exists(file)) << rest;
   EXPECT_FALSE(fs::exists(file + ".partial")) << rest;
 }

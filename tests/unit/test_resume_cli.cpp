@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "child_process.hpp"
 #include "neurocma/io/results.hpp"
 #include "run_compare.hpp"
 
@@ -31,53 +32,8 @@ using namespace neurocma;
 
 namespace {
 
-struct Outcome {
-  int rc = -1;
-  std::string output;
-};
-
-// A child process whose pid we know: the shell prints $$ and execs the command.
-class Child {
- public:
-  explicit Child(const std::string& cmd) {
-    m_pipe = popen(("sh -c 'echo $$; exec " + cmd + "' 2>&1").c_str(), "r");
-    char line[64] = {0};
-    if (m_pipe && fgets(line, sizeof(line), m_pipe)) m_pid = static_cast<pid_t>(std::atol(line));
-  }
-  ~Child() {
-    if (m_pipe) {
-      if (m_pid > 0) kill(m_pid, SIGKILL);
-      pclose(m_pipe);
-    }
-  }
-  pid_t pid() const { return m_pid; }
-  // Reads the output line by line until a line contains `needle`; false at
-  // the end of the output.
-  bool wait_for_output(const std::string& needle) {
-    char line[4096];
-    while (m_pipe && fgets(line, sizeof(line), m_pipe)) {
-      m_seen += line;
-      if (std::string(line).find(needle) != std::string::npos) return true;
-    }
-    return false;
-  }
-  Outcome wait() {
-    Outcome o;
-    o.output = m_seen;
-    char buf[4096];
-    size_t k;
-    while ((k = fread(buf, 1, sizeof(buf), m_pipe)) > 0) o.output.append(buf, k);
-    const int status = pclose(m_pipe);
-    m_pipe = nullptr;
-    o.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return o;
-  }
-
- private:
-  FILE* m_pipe = nullptr;
-  pid_t m_pid = 0;
-  std::string m_seen;
-};
+using testing_support::Child;
+using testing_support::Outcome;
 
 // Runs to completion (bounded by timeout(1), which must not be used for
 // commands that get signals: it would take them itself).

@@ -31,6 +31,22 @@ class SharedGeneration {
   virtual void materialize(Index c0, Index c1, Eigen::Ref<Matrix> x) = 0;
 };
 
+// The SharedGeneration of a CmaEs with shared sampling (sep): begin() starts
+// the next generation (CmaEs::ask_shared()).
+class CmaGeneration : public SharedGeneration {
+ public:
+  explicit CmaGeneration(CmaEs& es) : m_es(&es) {}
+  void begin() { m_recipe = &m_es->ask_shared(); }
+  const SampleRecipe& recipe() const override { return *m_recipe; }
+  void materialize(Index c0, Index c1, Eigen::Ref<Matrix> x) override {
+    m_es->materialize(c0, c1, x);
+  }
+
+ private:
+  CmaEs* m_es;
+  const SampleRecipe* m_recipe = nullptr;
+};
+
 class PopulationEvaluator {
  public:
   virtual ~PopulationEvaluator() = default;

@@ -150,20 +150,8 @@ class CmaMethod : public TrainingMethod {
   std::vector<CmaEs>& strategies() { return m_es; }
 
  private:
-  // Whole-model sep-CMA-ES's generation for evaluators that draw remotely.
-  class EsGeneration : public SharedGeneration {
-   public:
-    CmaEs* es = nullptr;
-    const SampleRecipe* r = nullptr;
-    const SampleRecipe& recipe() const override { return *r; }
-    void materialize(Index c0, Index c1, Eigen::Ref<Matrix> x) override {
-      es->materialize(c0, c1, x);
-    }
-  };
-
   const Mlp& m_mlp;
   CmaMethodOptions m_opt;
-  EsGeneration m_generation;
   std::vector<CmaEs> m_es;
   PopulationEvaluator& m_eval;
   std::vector<Matrix> m_block_cand;
