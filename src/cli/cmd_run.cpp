@@ -140,8 +140,6 @@ int run_command(const RunArgs& args, ParallelContext& ctx) {
   for (const OptimizerConfig& o : cfg.optimizers) names.push_back(o.name);
   std::vector<RunRecord> finished;
   if (args.resume) {
-    // Rank 0 checks every file first, so a bad checkpoint fails before training.
-    if (ctx.is_root()) validate_checkpoints(ckpt, identity, jobs, names);
     finished = read_finished_checkpoint(ckpt, identity);  // every rank: same job list
     if (ctx.is_root() && !args.quiet) {
       if (std::filesystem::exists(ckpt))
@@ -168,6 +166,9 @@ int run_command(const RunArgs& args, ParallelContext& ctx) {
     });
     if (!done) todo.push_back(j);
   }
+  // Rank 0 checks the states of the unfinished jobs too, so that a bad file
+  // fails before any training.
+  if (args.resume && ctx.is_root()) validate_job_checkpoints(ckpt, identity, todo, names);
 
   std::unique_ptr<ResultsWriter> writer;
   if (ctx.is_root()) {
@@ -175,12 +176,9 @@ int run_command(const RunArgs& args, ParallelContext& ctx) {
     remove_on_abort(path + ".partial");  // [mpi] gone on MPI_Abort or a signal
   }
   Progress progress(static_cast<int>(todo.size()), cfg.train.max_epochs, args.quiet);
-  std::vector<RunRecord> records;
+  // On rank 0 `finished` holds every record of the results file, restored or new.
   if (ctx.is_root())
-    for (const RunRecord& rec : finished) {
-      writer->add(rec);
-      records.push_back(rec);
-    }
+    for (const RunRecord& rec : finished) writer->add(rec);
 
   const CheckpointConfig policy = cfg.checkpoint;
   const ScheduleOptions sched = population_schedule(mlp, splits.train, args.ranks_per_run);
@@ -231,15 +229,12 @@ int run_command(const RunArgs& args, ParallelContext& ctx) {
       },
       [&](const JobSpec& job, const RunRecord& rec) {
         writer->add(rec);
-        records.push_back(rec);
         finished.push_back(rec);
         // The record is safe in finished.ckpt before the job's state goes.
         write_finished_checkpoint(ckpt, identity, finished);
         std::error_code ec;
         std::filesystem::remove(
-            job_checkpoint_path(ckpt, cfg.optimizers[static_cast<size_t>(job.optimizer)].name,
-                                job.run),
-            ec);
+            job_checkpoint_path(ckpt, names[static_cast<size_t>(job.optimizer)], job.run), ec);
         progress.job_finished(rec);
       });
 
@@ -258,11 +253,11 @@ int run_command(const RunArgs& args, ParallelContext& ctx) {
   keep_on_abort(path + ".partial");
   std::filesystem::remove_all(ckpt);  // the results are complete
   // Report in (optimizer, run) order whatever order the jobs finished in.
-  std::stable_sort(records.begin(), records.end(), [&](const RunRecord& a, const RunRecord& b) {
+  std::stable_sort(finished.begin(), finished.end(), [&](const RunRecord& a, const RunRecord& b) {
     return a.run_index < b.run_index;
   });
-  if (!args.csv_dir.empty()) write_study_csv(args.csv_dir, records);
-  print_summary(std::cout, records);
+  if (!args.csv_dir.empty()) write_study_csv(args.csv_dir, finished);
+  print_summary(std::cout, finished);
   std::cout << "results: " << path << "\n";
   if (!args.csv_dir.empty()) std::cout << "csv: " << args.csv_dir << "\n";
   return kExitOk;

@@ -287,10 +287,9 @@ bool read_job_checkpoint(const std::string& path, const nlohmann::json& identity
   return true;
 }
 
-void validate_checkpoints(const std::string& dir, const nlohmann::json& identity,
-                          const std::vector<JobSpec>& jobs,
-                          const std::vector<std::string>& optimizer_names) {
-  read_finished_checkpoint(dir, identity);
+void validate_job_checkpoints(const std::string& dir, const nlohmann::json& identity,
+                              const std::vector<JobSpec>& jobs,
+                              const std::vector<std::string>& optimizer_names) {
   for (const JobSpec& j : jobs) {
     const std::string& name = optimizer_names.at(static_cast<std::size_t>(j.optimizer));
     TrainState st;

@@ -50,11 +50,11 @@ void write_job_checkpoint(const std::string& path, const nlohmann::json& identit
 bool read_job_checkpoint(const std::string& path, const nlohmann::json& identity,
                          const std::string& optimizer, int run, TrainState& state);
 
-// Checks every checkpoint file in `dir` (all jobs of `jobs` named by
-// `optimizer_names`) so that a bad one is reported before any training.
-void validate_checkpoints(const std::string& dir, const nlohmann::json& identity,
-                          const std::vector<JobSpec>& jobs,
-                          const std::vector<std::string>& optimizer_names);
+// Checks the state file of every job in `jobs` (named by `optimizer_names`)
+// that has one, so that a bad file is reported before any training.
+void validate_job_checkpoints(const std::string& dir, const nlohmann::json& identity,
+                              const std::vector<JobSpec>& jobs,
+                              const std::vector<std::string>& optimizer_names);
 
 // 64-bit checksum of a buffer (word-wise multiply-xorshift; detects
 // truncation and bit rot, not tampering).
