@@ -126,16 +126,24 @@ MpiPopulationEvaluator::MpiPopulationEvaluator(RankGroup& group,
 
 MpiPopulationEvaluator::~MpiPopulationEvaluator() = default;
 
+bool MpiPopulationEvaluator::local_only(const Batch& batch) const {
+  return m_group.size() == 1 || batch.data != m_data || m_data == nullptr || m_released;
+}
+
+template <typename Body>
+void MpiPopulationEvaluator::run_locally(Body&& body) {
+  const auto t0 = std::chrono::steady_clock::now();
+  ++m_traffic.evaluations;
+  body();
+  m_traffic.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (m_after) m_after();
+}
+
 void MpiPopulationEvaluator::evaluate(const Eigen::Ref<const Matrix>& candidates,
                                       const Batch& batch, Eigen::Ref<Vector> fitness) {
   const Index n = candidates.rows(), lambda = candidates.cols();
-  if (m_group.size() == 1 || batch.data != m_data || m_data == nullptr || m_released) {
-    const auto t0 = std::chrono::steady_clock::now();
-    ++m_traffic.evaluations;
-    m_local->evaluate(candidates, batch, fitness);
-    m_traffic.seconds +=
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (m_after) m_after();
+  if (local_only(batch)) {
+    run_locally([&] { m_local->evaluate(candidates, batch, fitness); });
     return;
   }
   // Columns are contiguous in a column-major matrix with outer stride n.
@@ -144,9 +152,9 @@ void MpiPopulationEvaluator::evaluate(const Eigen::Ref<const Matrix>& candidates
     m_contiguous = candidates;
     base = m_contiguous.data();
   }
-  const std::vector<Index> counts = partition_counts(lambda, m_group.size(), m_quantum);
   distribute(
-      kEval, n, lambda, batch, counts, base, true, 0, 0,
+      kEval, n, lambda, batch, 0,
+      [&](Index start, Index count) { return std::make_pair(base + start * n, count * n); },
       [&](Index own, Eigen::Ref<Vector> out) {
         Eigen::Map<const Matrix> mine(base, n, own);
         m_local->evaluate(mine, batch, out);
@@ -158,17 +166,14 @@ void MpiPopulationEvaluator::evaluate_shared(SharedGeneration& generation, const
                                              Eigen::Ref<Vector> fitness) {
   const SampleRecipe& r = generation.recipe();
   const Index n = r.mean.size(), lambda = r.lambda;
-  if (m_group.size() == 1 || batch.data != m_data || m_data == nullptr || m_released) {
+  if (local_only(batch)) {
     // Drawing counts as part of the evaluation here, as it does on every
     // rank of a group (1-rank and P-rank timings compare like with like).
-    const auto t0 = std::chrono::steady_clock::now();
-    ++m_traffic.evaluations;
-    m_contiguous.resize(n, lambda);
-    generation.materialize(0, lambda, m_contiguous);
-    m_local->evaluate(m_contiguous, batch, fitness);
-    m_traffic.seconds +=
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (m_after) m_after();
+    run_locally([&] {
+      m_contiguous.resize(n, lambda);
+      generation.materialize(0, lambda, m_contiguous);
+      m_local->evaluate(m_contiguous, batch, fitness);
+    });
     return;
   }
   m_recipe.resize(static_cast<std::size_t>(2 * n + 2));
@@ -176,9 +181,9 @@ void MpiPopulationEvaluator::evaluate_shared(SharedGeneration& generation, const
   m_recipe[1] = r.sigma;
   std::copy(r.mean.data(), r.mean.data() + n, m_recipe.begin() + 2);
   std::copy(r.scale.data(), r.scale.data() + n, m_recipe.begin() + 2 + n);
-  const std::vector<Index> counts = partition_counts(lambda, m_group.size(), m_quantum);
   distribute(
-      kEvalRecipe, n, lambda, batch, counts, m_recipe.data(), false, 2 * n + 2, r.mirror_from,
+      kEvalRecipe, n, lambda, batch, r.mirror_from,
+      [&](Index, Index) { return std::make_pair(m_recipe.data(), 2 * n + 2); },
       [&](Index own, Eigen::Ref<Vector> out) {
         m_contiguous.resize(n, own);
         generation.materialize(0, own, m_contiguous);
@@ -187,17 +192,16 @@ void MpiPopulationEvaluator::evaluate_shared(SharedGeneration& generation, const
       fitness);
 }
 
-template <typename Local>
+template <typename Payload, typename Local>
 void MpiPopulationEvaluator::distribute(std::int64_t command, Index n, Index lambda,
-                                        const Batch& batch, const std::vector<Index>& counts,
-                                        const double* payload, bool payload_per_worker,
-                                        Index payload_count, std::int64_t extra, Local&& local,
-                                        Eigen::Ref<Vector> fitness) {
+                                        const Batch& batch, std::int64_t extra, Payload&& payload,
+                                        Local&& local, Eigen::Ref<Vector> fitness) {
   const auto t0 = std::chrono::steady_clock::now();
   ++m_traffic.evaluations;
 #ifdef NEUROCMA_HAVE_MPI
   MPI_Comm comm = m_group.impl().comm;
   const int p = m_group.size();
+  const std::vector<Index> counts = partition_counts(lambda, p, m_quantum);
   m_idx32.resize(static_cast<std::size_t>(batch.count));
   for (Index i = 0; i < batch.count; ++i)
     m_idx32[static_cast<std::size_t>(i)] = static_cast<int>(batch.index[i]);
@@ -224,8 +228,7 @@ void MpiPopulationEvaluator::distribute(std::int64_t command, Index n, Index lam
       h[5] = lambda;
       h[6] = extra;
       h[7] = 0;
-      const double* data = payload_per_worker ? payload + start * n : payload;
-      const Index count = payload_per_worker ? c * n : payload_count;
+      const auto [data, count] = payload(start, c);
       MPI_Request q[3];
       check(MPI_Isend(h, kHeaderSize, MPI_INT64_T, r, kTagHeader, comm, &q[0]),
             "MPI_Isend(header)");
@@ -271,8 +274,8 @@ void MpiPopulationEvaluator::distribute(std::int64_t command, Index n, Index lam
   m_traffic.seconds_local += std::chrono::duration<double>(t2 - t1).count();
   m_traffic.seconds_wait += std::chrono::duration<double>(t3 - t2).count();
 #else
-  (void)command, (void)n, (void)lambda, (void)batch, (void)counts, (void)payload;
-  (void)payload_per_worker, (void)payload_count, (void)extra, (void)local, (void)fitness, (void)t0;
+  (void)command, (void)n, (void)lambda, (void)batch, (void)extra, (void)payload, (void)local;
+  (void)fitness, (void)t0;
 #endif
   if (m_after) m_after();
 }

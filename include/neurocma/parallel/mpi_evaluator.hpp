@@ -107,14 +107,16 @@ class MpiPopulationEvaluator : public PopulationEvaluator {
   std::vector<std::int64_t> m_headers;
   std::vector<double> m_recipe;  // seed bits, sigma, mean, scale
 
-  // Sends header, batch and `payload` (count doubles from `data`, per worker
-  // r: data + offset[r]) to every worker, runs `local` on the leader's share,
+  bool local_only(const Batch& batch) const;  // no workers for this call
+  // Times `body` as one evaluation on this rank alone, then the poll point.
+  template <typename Body>
+  void run_locally(Body&& body);
+  // Sends header, batch and payload(first column, count) -> (doubles, size)
+  // to every worker, runs local(own count, fitness) on the leader's share and
   // gathers lambda fitness values. Shared by both kinds of evaluation.
-  template <typename Local>
+  template <typename Payload, typename Local>
   void distribute(std::int64_t command, Index n, Index lambda, const Batch& batch,
-                  const std::vector<Index>& counts, const double* payload, bool payload_per_worker,
-                  Index payload_count, std::int64_t extra, Local&& local,
-                  Eigen::Ref<Vector> fitness);
+                  std::int64_t extra, Payload&& payload, Local&& local, Eigen::Ref<Vector> fitness);
 };
 
 // Worker side: serves the leader's evaluate() calls until release_workers().
