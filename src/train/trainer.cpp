@@ -325,7 +325,7 @@ RunResult train(const Mlp& mlp, const Splits& splits, TrainingMethod& method,
     }
   }
 
-  result.history = st.history;
+  result.history = std::move(st.history);
   result.best_epoch = st.best_epoch;
   result.stop_reason = stopped_mid_epoch ? std::string("interrupted") : reason;
   result.epochs = static_cast<int>(result.history.size());
