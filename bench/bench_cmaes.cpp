@@ -173,6 +173,12 @@ BENCHMARK(BM_EigenSolver)->Arg(1500)->Unit(benchmark::kMillisecond)->Iterations(
 // method, double) against fill_normal() (float32 SIMD Box-Muller).
 namespace {
 
+void report_ns_per_deviate(benchmark::State& state) {
+  state.counters["ns_per_deviate"] = benchmark::Counter(
+      static_cast<double>(state.range(0)) * static_cast<double>(state.iterations()),
+      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
 void BM_NormalsPolar(benchmark::State& state) {
   std::vector<double> z(static_cast<size_t>(state.range(0)));
   Rng rng(3);
@@ -180,9 +186,7 @@ void BM_NormalsPolar(benchmark::State& state) {
     for (double& x : z) x = rng.normal();
     benchmark::DoNotOptimize(z.data());
   }
-  state.counters["ns_per_deviate"] = benchmark::Counter(
-      static_cast<double>(state.range(0)) * static_cast<double>(state.iterations()),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  report_ns_per_deviate(state);
 }
 void BM_NormalsBlock(benchmark::State& state) {
   std::vector<double> z(static_cast<size_t>(state.range(0)));
@@ -191,9 +195,7 @@ void BM_NormalsBlock(benchmark::State& state) {
     fill_normal(rng, z.data(), state.range(0));
     benchmark::DoNotOptimize(z.data());
   }
-  state.counters["ns_per_deviate"] = benchmark::Counter(
-      static_cast<double>(state.range(0)) * static_cast<double>(state.iterations()),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  report_ns_per_deviate(state);
 }
 
 }  // namespace

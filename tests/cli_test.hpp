@@ -1,12 +1,15 @@
-// Running the CLI from tests: a command's exit code and output, and child
-// processes whose pid the test knows so that it can signal them.
+// Running the CLI from tests: a fixture with the executable and a per-test
+// directory, a command's exit code and output, and child processes whose pid
+// the test knows so that it can signal them.
 #pragma once
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 
 namespace neurocma::testing_support {
@@ -79,6 +82,38 @@ class Child {
   FILE* m_pipe = nullptr;
   pid_t m_pid = 0;
   std::string m_seen;
+};
+
+// A test that runs NEUROCMA_BIN_DIR/<exe> in its own temporary directory.
+class CliTest : public ::testing::Test {
+ protected:
+  // Skips the test unless the executable exists; creates m_dir, named after
+  // `prefix`, the process and the test. Callers check IsSkipped() after it.
+  void prepare(const std::string& exe, const std::string& prefix) {
+    const char* bin = std::getenv("NEUROCMA_BIN_DIR");
+    if (!bin) GTEST_SKIP() << "NEUROCMA_BIN_DIR not set";
+    m_exe = std::string(bin) + "/" + exe;
+    if (!std::filesystem::exists(m_exe)) GTEST_SKIP() << m_exe << " not built";
+    m_dir = std::filesystem::temp_directory_path() /
+            (prefix + std::to_string(getpid()) + "_" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(m_dir);
+    std::filesystem::create_directories(m_dir);
+  }
+  // Skips the test without mpirun; otherwise sets what Open MPI needs to run
+  // as root and with more ranks than cores.
+  void require_mpirun() {
+    if (std::system("command -v mpirun >/dev/null 2>&1") != 0) GTEST_SKIP() << "no mpirun";
+    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+    setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 1);
+  }
+  void TearDown() override {
+    if (!m_dir.empty()) std::filesystem::remove_all(m_dir);
+  }
+
+  std::string m_exe;
+  std::filesystem::path m_dir;
 };
 
 }  // namespace neurocma::testing_support

@@ -88,9 +88,34 @@ TEST(CmaState, MismatchedStateIsRejected) {
   EXPECT_THROW(a.set_state(st), RuntimeError);
 }
 
+namespace {
+
+// Lockstep: a float32 instance `s` and the double reference `d` (options
+// differing only in single_precision, same seed) get the same z and the
+// ranking of the double run, so every difference is float32 rounding.
+// Returns the largest relative difference of the steps over `gens` generations.
+double lockstep(CmaEs& s, CmaEs& d, const TestFunction& f, int gens) {
+  const Index n = d.dim();
+  Matrix Xs(n, s.popsize()), Xd(n, d.popsize());
+  Vector fit(d.popsize());
+  double max_rel = 0.0;
+  for (int g = 0; g < gens; ++g) {
+    s.ask(Xs);
+    d.ask(Xd);
+    const Matrix stepd = Xd.colwise() - d.mean();
+    const Matrix steps = Xs.colwise() - s.mean();
+    max_rel = std::max(max_rel, (steps - stepd).norm() / stepd.norm());
+    for (Index j = 0; j < Xd.cols(); ++j) fit(j) = f(Xd.col(j));
+    s.tell(fit);
+    d.tell(fit);
+  }
+  return max_rel;
+}
+
+}  // namespace
+
 TEST(CmaFloat32, MatrixFormSinglePrecisionTracksDouble) {
-  // Lockstep: both instances get the same z (same seed) and the ranking of the
-  // double run, so every difference is float32 rounding in M and its GEMMs.
+  // M and its GEMMs in float32 against double.
   const Index n = 60;
   const TestFunction f = make_test_function("rotated_ellipsoid", n, 5);
   CmaOptions o;
@@ -102,20 +127,7 @@ TEST(CmaFloat32, MatrixFormSinglePrecisionTracksDouble) {
   o32.single_precision = true;
   o64.single_precision = false;
   CmaEs s(f.x0, o32, Rng(8)), d(f.x0, o64, Rng(8));
-  Matrix Xs(n, s.popsize()), Xd(n, d.popsize());
-  Vector fit(d.popsize());
-  double max_rel = 0.0;
-  for (int g = 0; g < 300; ++g) {
-    s.ask(Xs);
-    d.ask(Xd);
-    const Matrix stepd = Xd.colwise() - d.mean();
-    const Matrix steps = Xs.colwise() - s.mean();
-    max_rel = std::max(max_rel, (steps - stepd).norm() / stepd.norm());
-    for (Index j = 0; j < Xd.cols(); ++j) fit(j) = f(Xd.col(j));
-    s.tell(fit);
-    d.tell(fit);
-  }
-  EXPECT_LT(max_rel, 1e-4);
+  EXPECT_LT(lockstep(s, d, f, 300), 1e-4);
   EXPECT_LT(std::abs(s.sigma() - d.sigma()) / d.sigma(), 1e-4);
   EXPECT_LT((s.mean() - d.mean()).norm(), 1e-4 * (d.mean().norm() + d.sigma()));
   // The run did adapt M (not a trivial identity comparison).
@@ -124,9 +136,9 @@ TEST(CmaFloat32, MatrixFormSinglePrecisionTracksDouble) {
 }
 
 TEST(CmaFloat32, LmSinglePrecisionSamplingTracksDouble) {
-  // The same lockstep for LM-MA-ES: float32 applies the direction transforms
-  // in sampling, double is the reference. n > 16 so that the vectorized main
-  // loop and the scalar tail of the fused update both run.
+  // LM-MA-ES: float32 applies the direction transforms in sampling, double is
+  // the reference. n > 16 so that the vectorized main loop and the scalar tail
+  // of the fused update both run.
   const Index n = 203;
   const TestFunction f = make_test_function("rotated_ellipsoid", n, 5);
   CmaOptions o;
@@ -137,25 +149,11 @@ TEST(CmaFloat32, LmSinglePrecisionSamplingTracksDouble) {
   o32.single_precision = true;
   o64.single_precision = false;
   CmaEs s(f.x0, o32, Rng(9)), d(f.x0, o64, Rng(9));
-  Matrix Xs(n, s.popsize()), Xd(n, d.popsize());
-  Vector fit(d.popsize());
-  double max_rel = 0.0, transformed = 0.0;
-  for (int g = 0; g < 200; ++g) {
-    s.ask(Xs);
-    d.ask(Xd);
-    const Matrix stepd = Xd.colwise() - d.mean();
-    const Matrix steps = Xs.colwise() - s.mean();
-    max_rel = std::max(max_rel, (steps - stepd).norm() / stepd.norm());
-    for (Index j = 0; j < Xd.cols(); ++j) fit(j) = f(Xd.col(j));
-    s.tell(fit);
-    d.tell(fit);
-  }
+  EXPECT_LT(lockstep(s, d, f, 200), 1e-4);
   // The directions really transform the samples: y differs from sigma z.
-  const auto st = d.state();
-  const std::vector<double>& v = st.at("lm_V");
-  for (double x : v) transformed = std::max(transformed, std::abs(x));
+  double transformed = 0.0;
+  for (double x : d.state().at("lm_V")) transformed = std::max(transformed, std::abs(x));
   EXPECT_GT(transformed, 0.1);
-  EXPECT_LT(max_rel, 1e-4);
   EXPECT_LT(std::abs(s.sigma() - d.sigma()) / d.sigma(), 1e-4);
   EXPECT_LT((s.mean() - d.mean()).norm(), 1e-4 * (d.mean().norm() + d.sigma()));
 }

@@ -21,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "child_process.hpp"
+#include "cli_test.hpp"
 #include "neurocma/io/results.hpp"
 #include "run_compare.hpp"
 
@@ -37,25 +37,11 @@ Outcome run(const std::string& cmd) {
   return testing_support::run_shell(cmd);
 }
 
-class MpiCli : public ::testing::Test {
+class MpiCli : public testing_support::CliTest {
  protected:
   void SetUp() override {
-    const char* bin = std::getenv("NEUROCMA_BIN_DIR");
-    if (!bin) GTEST_SKIP() << "NEUROCMA_BIN_DIR not set";
-    m_exe = std::string(bin) + "/neurocma";
-    if (!fs::exists(m_exe)) GTEST_SKIP() << m_exe << " not built";
-    if (std::system("command -v mpirun >/dev/null 2>&1") != 0) GTEST_SKIP() << "no mpirun";
-    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
-    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-    setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 1);
-    m_dir = fs::temp_directory_path() /
-            ("neurocma_mpi_cli_" + std::to_string(getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(m_dir);
-    fs::create_directories(m_dir);
-  }
-  void TearDown() override {
-    if (!m_dir.empty()) fs::remove_all(m_dir);
+    prepare("neurocma", "neurocma_mpi_cli_");
+    if (!IsSkipped()) require_mpirun();
   }
 
   // Iris with three CMA-ES variants (popsizes not divisible by the group
@@ -82,9 +68,6 @@ class MpiCli : public ::testing::Test {
     return "timeout 120 " + launcher + " " + m_exe + " run " + cfg + " --quiet --result-file " +
            out + " " + extra;
   }
-
-  std::string m_exe;
-  fs::path m_dir;
 };
 
 // Every recorded metric except wall-clock times.

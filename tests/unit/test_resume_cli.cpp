@@ -23,7 +23,7 @@
 #include <thread>
 #include <vector>
 
-#include "child_process.hpp"
+#include "cli_test.hpp"
 #include "neurocma/io/results.hpp"
 #include "run_compare.hpp"
 
@@ -64,22 +64,9 @@ void expect_identical(const std::vector<RunRecord>& a, const std::vector<RunReco
   testing_support::expect_same_records(a, b, what);
 }
 
-class ResumeCli : public ::testing::Test {
+class ResumeCli : public testing_support::CliTest {
  protected:
-  void SetUp() override {
-    const char* bin = std::getenv("NEUROCMA_BIN_DIR");
-    if (!bin) GTEST_SKIP() << "NEUROCMA_BIN_DIR not set";
-    m_exe = std::string(bin) + "/neurocma";
-    if (!fs::exists(m_exe)) GTEST_SKIP() << m_exe << " not built";
-    m_dir = fs::temp_directory_path() /
-            ("neurocma_resume_" + std::to_string(getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(m_dir);
-    fs::create_directories(m_dir);
-  }
-  void TearDown() override {
-    if (!m_dir.empty()) fs::remove_all(m_dir);
-  }
+  void SetUp() override { prepare("neurocma", "neurocma_resume_"); }
 
   // Iris, two CMA-ES variants and two gradient methods, long enough runs
   // (no early stopping) that a signal lands in the middle.
@@ -115,9 +102,6 @@ class ResumeCli : public ::testing::Test {
     EXPECT_FALSE(fs::exists(file + ".ckpt")) << "a complete run leaves no checkpoint";
     return read_results(file);
   }
-
-  std::string m_exe;
-  fs::path m_dir;
 };
 
 TEST_F(ResumeCli, KillNineMidRunThenResumeIsBitIdentical) {
@@ -230,10 +214,8 @@ TEST_F(ResumeCli, CheckpointOfAnotherConfigOrCorruptIsRefused) {
 }
 
 TEST_F(ResumeCli, CheckpointsMoveBetweenSerialAndMpirun) {
-  if (std::system("command -v mpirun >/dev/null 2>&1") != 0) GTEST_SKIP() << "no mpirun";
-  setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
-  setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-  setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 1);
+  require_mpirun();
+  if (IsSkipped()) return;
   const std::string cfg = write_config("cfg.json", kLongEpochs);
   const std::vector<RunRecord> ref = reference(cfg);
   const std::string opts = "--checkpoint-every-epochs 0 --checkpoint-every-minutes 0";
