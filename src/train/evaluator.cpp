@@ -112,9 +112,15 @@ void BatchedMlpEvaluator::evaluate(const Eigen::Ref<const Matrix>& candidates,
   }
   for (Index j = 0; j < lambda; ++j) {
     const auto block = logits.middleCols(j * k, k);
-    m_rowmax = block.rowwise().maxCoeff();
-    m_ce = (block.colwise() - m_rowmax).array().exp().matrix();
-    m_rowsum = m_ce.rowwise().sum();
+    // Column by column over contiguous float arrays, so that exp() takes
+    // Eigen's SIMD path (the broadcast expression fell back to scalar expf).
+    m_rowmax = block.col(0);
+    for (Index c = 1; c < k; ++c) m_rowmax = m_rowmax.cwiseMax(block.col(c));
+    m_rowsum.setZero();
+    for (Index c = 0; c < k; ++c) {
+      m_ce.col(c).array() = (block.col(c) - m_rowmax).array().exp();
+      m_rowsum += m_ce.col(c);
+    }
     double total = 0.0;
     for (Index i = 0; i < batch; ++i) {
       total += static_cast<double>(m_rowmax(i)) + std::log(static_cast<double>(m_rowsum(i))) -
