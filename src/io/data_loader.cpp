@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "neurocma/core/error.hpp"
+#include "neurocma/core/memory.hpp"
 #include "neurocma/core/rng.hpp"
 #include "neurocma/data/idx.hpp"
 #include "neurocma/data/iris.hpp"
@@ -427,6 +428,9 @@ Splits load_splits(const DatasetConfig& cfg, std::uint64_t data_seed, std::ostre
   if (s.train.size() == 0)
     throw ConfigError("dataset '" + cfg.name + "': the training split is empty");
   if (cfg.standardize) standardize(s);
+  // Mini-batches read random columns of the training set: huge pages spare a
+  // TLB miss per sample (include/neurocma/core/memory.hpp).
+  advise_huge_pages(s.train.X.data(), sizeof(double) * static_cast<std::size_t>(s.train.X.size()));
   return s;
 }
 
