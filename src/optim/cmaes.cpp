@@ -24,6 +24,7 @@
 #include "cmaes_internal.hpp"
 #include "neurocma/core/error.hpp"
 #include "neurocma/core/normal.hpp"
+#include "neurocma/optim/lm_transform.hpp"
 
 namespace neurocma {
 
@@ -149,8 +150,8 @@ struct CmaEs::Impl {
   Vector diagC;
   // lm: direction vectors as columns
   Matrix lm_V;
-  MatrixF lm_Vf;        // float copy of lm_V for single-precision sampling
-  MatrixF lm_blockf;    // n x 8 sampling block
+  MatrixF lm_Vf;                               // float copy of lm_V for single-precision sampling
+  MatrixF lm_zf, lm_wf, lm_tf, lm_twf, lm_yf;  // sampling buffers, reused
   double lm_std = 1.0;  // empirical per-coordinate std / sigma of the last sample (tolx)
 
   // ---- per generation
@@ -278,68 +279,11 @@ void CmaEs::Impl::setup(const Eigen::Ref<const Vector>& mean0, const CmaOptions&
             1.0, static_cast<double>(lambda) / (std::pow(4.0, static_cast<double>(i)) * nd));
       }
       lm_V = Matrix::Zero(n, lm_m);
-      if (opt.single_precision) {
-        lm_Vf = MatrixF::Zero(n, lm_m);
-        lm_blockf.resize(n, 8);
-      }
+      if (opt.single_precision) lm_Vf = MatrixF::Zero(n, lm_m);
       break;
     }
   }
 }
-
-namespace {
-
-// y <- keep * y + p * v, returning next . y (the new y), in one pass. A
-// fixed set of partial sums: vectorizable without reassociating, and the same
-// result on every run.
-template <typename T>
-T lm_update_dot(T* y, const T* v, const T* next, T keep, T p, Index n) {
-  constexpr int kLanes = 64 / sizeof(T);
-  T acc[kLanes] = {};
-  Index i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (int l = 0; l < kLanes; ++l) {
-      const T t = keep * y[i + l] + p * v[i + l];
-      y[i + l] = t;
-      acc[l] += next[i + l] * t;
-    }
-  T tail = 0;
-  for (; i < n; ++i) {
-    const T t = keep * y[i] + p * v[i];
-    y[i] = t;
-    tail += next[i] * t;
-  }
-  for (int width = kLanes / 2; width > 0; width /= 2)
-    for (int l = 0; l < width; ++l) acc[l] += acc[l + width];
-  return acc[0] + tail;
-}
-
-// [LGB] Alg. 1 lines 6-8 on the columns of Yb (n x w), in place:
-// d <- (1 - c_d,j) d + c_d,j v_j (v_j^T d) for j = 0..used-1. Each update is
-// fused with the next projection; the block stays in cache through all of them.
-template <typename Mat>
-void lm_transform(Eigen::Ref<Mat> Yb, const Mat& V, const Vector& cd, Index used) {
-  using T = typename Mat::Scalar;
-  const Index n = Yb.rows();
-  T proj[16];
-  for (Index k = 0; k < Yb.cols(); ++k) proj[k] = V.col(0).dot(Yb.col(k));
-  for (Index j = 0; j < used; ++j) {
-    const T* v = V.col(j).data();
-    const T* next = j + 1 < used ? V.col(j + 1).data() : nullptr;
-    const T keep = static_cast<T>(1.0 - cd(j));
-    for (Index k = 0; k < Yb.cols(); ++k) {
-      const T p = static_cast<T>(cd(j)) * proj[k];
-      T* y = Yb.col(k).data();
-      if (next == nullptr) {
-        for (Index i = 0; i < n; ++i) y[i] = keep * y[i] + p * v[i];
-      } else {
-        proj[k] = lm_update_dot(y, v, next, keep, p, n);
-      }
-    }
-  }
-}
-
-}  // namespace
 
 // Y(:, 0:cols) = A Z(:, 0:cols) with A the current square root of C, eq. (38)-(39).
 void CmaEs::Impl::sample_y(Index cols) {
@@ -357,25 +301,29 @@ void CmaEs::Impl::sample_y(Index cols) {
       Y.leftCols(cols) = diagC.cwiseSqrt().asDiagonal() * Z.leftCols(cols);
       break;
     case CmaVariant::kLm: {
-      // [LGB] Alg. 1 lines 6-8: d <- (1 - c_d,j) d + c_d,j v_j (v_j^T d), j = 1..min(t, m).
-      // Applied to blocks of 8 columns (float32 with single_precision, which
-      // halves the memory traffic; tested against double in test_cmaes_state).
+      // [LGB] Alg. 1 lines 6-8, d <- (1 - c_d,j) d + c_d,j v_j (v_j^T d) for j = 1..min(t, m),
+      // for the whole population at once in compact form (lm_transform.hpp):
+      // Y = alpha Z + V T V^T Z. With single_precision the two GEMMs run in
+      // float and only the correction V T V^T Z is rounded (tested against
+      // the sequential double form in test_lm_transform and test_cmaes_state).
       const Index used = static_cast<Index>(std::min<long long>(gen, lm_m));
-      constexpr Index kBlock = 8;
       if (used == 0) {
         Y.leftCols(cols) = Z.leftCols(cols);
         break;
       }
-      for (Index c0 = 0; c0 < cols; c0 += kBlock) {
-        const Index w = std::min(kBlock, cols - c0);
-        if (opt.single_precision) {
-          lm_blockf.leftCols(w) = Z.middleCols(c0, w).cast<float>();
-          lm_transform<MatrixF>(lm_blockf.leftCols(w), lm_Vf, lm_cd, used);
-          Y.middleCols(c0, w) = lm_blockf.leftCols(w).cast<double>();
-        } else {
-          Y.middleCols(c0, w) = Z.middleCols(c0, w);
-          lm_transform<Matrix>(Y.middleCols(c0, w), lm_V, lm_cd, used);
-        }
+      const LmProduct P = lm_product(lm_V, lm_cd, used);
+      if (opt.single_precision) {
+        lm_zf = Z.leftCols(cols).cast<float>();
+        lm_wf.noalias() = lm_Vf.leftCols(used).transpose() * lm_zf;
+        lm_tf = P.T.cast<float>();
+        lm_twf.noalias() = lm_tf.triangularView<Eigen::Lower>() * lm_wf;
+        lm_yf.noalias() = lm_Vf.leftCols(used) * lm_twf;
+        Y.leftCols(cols) = P.alpha * Z.leftCols(cols) + lm_yf.cast<double>();
+      } else {
+        const Matrix W = lm_V.leftCols(used).transpose() * Z.leftCols(cols);
+        const Matrix TW = P.T.triangularView<Eigen::Lower>() * W;
+        Y.leftCols(cols) = P.alpha * Z.leftCols(cols);
+        Y.leftCols(cols).noalias() += lm_V.leftCols(used) * TW;
       }
       break;
     }
