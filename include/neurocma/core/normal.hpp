@@ -4,7 +4,10 @@
 // time) costs about 10 ns per deviate; sampling lambda = 100 candidates at
 // n = 6634 needs 663k deviates per generation, which made it the largest part
 // of sep-CMA-ES's generation time. fill_normal() uses the Box-Muller transform
-// on float32 with Eigen's vectorized log, sqrt, sin and cos instead.
+// on float32 with Eigen's vectorized log, sqrt, sin and cos instead. Its
+// uniform bits come from eight xoshiro256++ generators run side by side
+// (seeded by eight draws of the caller's Rng), since one scalar stream cost
+// as much as the transform.
 //
 // Each 64-bit draw gives two 24-bit uniforms: u1 = (bits 40..63 + 1) / 2^24 in
 // (0, 1] and u2 = bits 16..39 / 2^24 in [0, 1). Then
@@ -19,8 +22,8 @@
 
 namespace neurocma {
 
-// Writes n standard normal deviates to out, using ceil(n/2) draws of rng for
-// every block of up to 512 deviates.
+// Writes n standard normal deviates to out. Takes exactly eight draws of rng
+// (the lane seeds), whatever n.
 void fill_normal(Rng& rng, double* out, Index n);
 
 // The same transform of the same draws in double precision with std:: math
