@@ -3,7 +3,7 @@
 
 Times ask() x lambda + tell() on the sphere at n = 6634, lambda = 100 for
 cmaes.SepCMA and cmaes.CMA (CyberAgent `cmaes`, Debian python3-cmaes, numpy
-with Debian's BLAS). CMA keeps a dense n x n C and calls numpy.linalg.eigh
+with the BLAS that libblas.so.3 points to; printed as "blas"). CMA keeps a dense n x n C and calls numpy.linalg.eigh
 in the first ask() after every tell(), so its generations are O(n^3): it is
 capped by --max-seconds and --max-gens and the script reports how far it got.
 
@@ -21,6 +21,8 @@ import time
 
 import numpy as np
 import cmaes
+
+from blas_info import loaded_blas
 
 
 def time_generations(opt, lam, gens, max_seconds):
@@ -73,6 +75,7 @@ def main():
                    "median_cpu_s_per_gen": statistics.median(cpu) if cpu else None}
         except MemoryError as e:
             res = {"peer": "python3-cmaes", "optimizer": name, "n": a.n, "error": "MemoryError: " + str(e)}
+        res["blas"] = loaded_blas()
         print(json.dumps(res), flush=True)
 
 

@@ -21,6 +21,8 @@ import numpy as np
 import torch
 from cmaes import SepCMA
 
+from blas_info import loaded_blas
+
 
 def load_idx(path):
     with gzip.open(path, "rb") as f:
@@ -76,7 +78,8 @@ def main():
     gens_per_epoch = 50000 / args.batch
     print(f"python3-cmaes SepCMA + torch {torch.__version__}: n={n} lambda={args.popsize} "
           f"batch={args.batch} median s/generation={med:.4f} "
-          f"generations/s={1 / med:.1f} est. epoch (50k samples) s={med * gens_per_epoch:.1f}")
+          f"generations/s={1 / med:.1f} est. epoch (50k samples) s={med * gens_per_epoch:.1f} "
+          f"blas={','.join(loaded_blas())}")
 
 
 if __name__ == "__main__":
