@@ -10,6 +10,8 @@
 
 #include <numeric>
 
+#include "neurocma/core/gemm.hpp"
+#include "neurocma/core/memory.hpp"
 #include "neurocma/train/evaluator.hpp"
 #include "neurocma/train/trainer.hpp"
 
@@ -98,6 +100,40 @@ void BM_Gemm(benchmark::State& state) {
       benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_Gemm)->Args({256, 196, 3200})->Args({1024, 1024, 1024})->Unit(benchmark::kMillisecond);
+
+// neurocma's packed sgemm() at the same shapes, and at full MA-ES's sampling
+// (n x n x lambda) and update (n x (mu+1) x n, B transposed) shapes; the last
+// arguments are the thread count, B transposed, and A and C on huge pages.
+void BM_Sgemm(benchmark::State& state) {
+  const Index m = state.range(0), k = state.range(1), n = state.range(2);
+  const int threads = static_cast<int>(state.range(3));
+  const bool trans_b = state.range(4) != 0;
+  MatrixF a = MatrixF::Random(m, k), c = MatrixF::Zero(m, n);  // touched: no first-use page faults
+  MatrixF b = trans_b ? MatrixF(MatrixF::Random(n, k)) : MatrixF(MatrixF::Random(k, n));
+  if (state.range(5) != 0) {
+    advise_huge_pages(a.data(), sizeof(float) * static_cast<std::size_t>(a.size()));
+    advise_huge_pages(c.data(), sizeof(float) * static_cast<std::size_t>(c.size()));
+  }
+  for (auto _ : state) {
+    sgemm(a, b, trans_b, trans_b ? 1.0f : 0.0f, c, threads);
+    benchmark::DoNotOptimize(c.data());
+  }
+  state.counters["GFLOPs"] = benchmark::Counter(
+      2.0 * static_cast<double>(m * k * n) * 1e-9 * static_cast<double>(state.iterations()),
+      benchmark::Counter::kIsRate);
+  state.SetLabel(sgemm_kernel());
+}
+BENCHMARK(BM_Sgemm)
+    ->Args({256, 196, 3200, 1, 0, 0})
+    ->Args({1024, 1024, 1024, 1, 0, 0})
+    ->Args({6634, 6634, 100, 1, 0, 0})
+    ->Args({6634, 6634, 100, 1, 0, 1})
+    ->Args({6634, 6634, 100, 2, 0, 1})
+    ->Args({6634, 51, 6634, 1, 1, 0})
+    ->Args({6634, 51, 6634, 1, 1, 1})
+    ->Args({6634, 51, 6634, 2, 1, 1})
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Gemm)->Args({6634, 6634, 100})->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

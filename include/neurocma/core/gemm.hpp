@@ -1,0 +1,49 @@
+// Single-precision matrix product for the three products that dominate
+// CMA-ES training time: the population's first layer (batch x in x
+// out*lambda), full MA-ES sampling (n x n x lambda) and its rank-(mu+1)
+// update (n x mu+1 x n).
+//
+// Eigen's float GEMM reaches about 55% of this machine's AVX-512 peak
+// (docs/benchmarks.md). This one follows the GotoBLAS/BLIS layout (K. Goto
+// and R. van de Geijn, "Anatomy of High-Performance Matrix Multiplication",
+// ACM TOMS 34(3), 2008): B is packed once into kc x 10 slivers, each thread
+// packs mc x kc blocks of A into 32-row slivers, and a 32 x 10 register
+// micro-kernel (20 accumulators, two AVX-512 loads and ten broadcasts per
+// step) does the flops. Without AVX-512 a portable kernel takes its place.
+// Shallow products (the update, k = 51) prefetch C's tile before the k loop:
+// its columns are a page apart and the loads would otherwise stall.
+//
+// Determinism: every element of C is summed in the same order (kc blocks in
+// turn) whatever the thread count, so threads = 1 and threads = 4 give the
+// same bits. tests/unit/test_gemm.cpp checks it against the double-precision
+// product.
+#pragma once
+#include "neurocma/core/types.hpp"
+
+namespace neurocma {
+
+// C = beta * C + A * op(B), all column-major.
+//   A: m x k (leading dimension lda); C: m x n (ldc).
+//   op(B) = B, k x n (ldb), or with trans_b, B^T where B is n x k (ldb).
+// beta is 0 (C is overwritten, its old values never read) or any factor.
+// threads >= 1 split the rows of C (0: sgemm_threads()); the result does not
+// depend on it.
+void sgemm(Index m, Index n, Index k, const float* A, Index lda, const float* B, Index ldb,
+           bool trans_b, float beta, float* C, Index ldc, int threads = 0);
+
+// Eigen front end: C = beta * C + A * B (or A * B^T with trans_b).
+void sgemm(const Eigen::Ref<const MatrixF>& A, const Eigen::Ref<const MatrixF>& B, bool trans_b,
+           float beta, Eigen::Ref<MatrixF> C, int threads = 0);
+
+// Threads of sgemm() calls that do not name a count (`--threads` of the CLI).
+// Process-wide like Eigen::setNbThreads(); 1 by default, since under MPI each
+// rank usually has one core. Throws RuntimeError for n < 1.
+void set_sgemm_threads(int n);
+int sgemm_threads();
+
+// The micro-kernel in use: "avx512" or "portable". force_portable selects the
+// portable one even where AVX-512 exists (tests compare the two).
+const char* sgemm_kernel();
+void sgemm_force_portable(bool on);
+
+}  // namespace neurocma

@@ -1,0 +1,259 @@
+// Packed single-precision GEMM (see gemm.hpp for the design and sources).
+#include "neurocma/core/gemm.hpp"
+
+#include <algorithm>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "neurocma/core/error.hpp"
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+namespace neurocma {
+namespace {
+
+constexpr Index kMr = 32;   // rows of the micro-tile: two AVX-512 registers
+constexpr Index kNr = 10;   // columns: 20 accumulators (100 = 10 x 10, 3200 = 320 x 10)
+constexpr Index kKc = 256;  // depth of a block: A sliver 32 KB + B sliver 10 KB in L1
+// Floats of an A block (mc x kc), kept in L2. Shallow products (the rank-51
+// update) get tall blocks: each block sweeps all columns of C, so fewer
+// blocks mean fewer passes over C's pages.
+constexpr Index kABlockFloats = 65536;
+
+Index round_up(Index x, Index r) {
+  return (x + r - 1) / r * r;
+}
+
+// op(B) rows [k0, k0 + kc) into ceil(n / kNr) slivers of kc x kNr, row by row,
+// zero-padded past column n.
+void pack_b(const float* B, Index ldb, bool trans_b, Index n, Index k0, Index kc, float* out) {
+  for (Index j0 = 0; j0 < n; j0 += kNr) {
+    const Index cols = std::min(kNr, n - j0);
+    for (Index p = 0; p < kc; ++p) {
+      float* o = out + p * kNr;
+      if (trans_b) {
+        const float* src = B + (k0 + p) * ldb + j0;
+        for (Index j = 0; j < cols; ++j) o[j] = src[j];
+      } else {
+        const float* src = B + (k0 + p) + j0 * ldb;
+        for (Index j = 0; j < cols; ++j) o[j] = src[j * ldb];
+      }
+      for (Index j = cols; j < kNr; ++j) o[j] = 0.0f;
+    }
+    out += kc * kNr;
+  }
+}
+
+// A rows [i0, i0 + mc), columns [k0, k0 + kc) into slivers of kMr x kc,
+// column by column, zero-padded past row m.
+void pack_a(const float* A, Index lda, Index m, Index i0, Index mc, Index k0, Index kc,
+            float* out) {
+  for (Index r0 = i0; r0 < i0 + mc; r0 += kMr) {
+    const Index rows = std::min(kMr, m - r0);
+    for (Index p = 0; p < kc; ++p) {
+      const float* src = A + r0 + (k0 + p) * lda;
+      float* o = out + p * kMr;
+      for (Index r = 0; r < rows; ++r) o[r] = src[r];
+      for (Index r = rows; r < kMr; ++r) o[r] = 0.0f;
+    }
+    out += kc * kMr;
+  }
+}
+
+// How a micro-tile is written: the first k block overwrites (beta = 0) or
+// scales C; later blocks add to it.
+struct Store {
+  bool first;
+  float beta;
+};
+
+// C(0:rows, 0:cols) (+)= a (kMr x kc, packed) * b (kc x kNr, packed).
+void portable_kernel(Index kc, const float* a, const float* b, float* c, Index ldc, Index rows,
+                     Index cols, Store st) {
+  float acc[kNr][kMr] = {};
+  for (Index p = 0; p < kc; ++p) {
+    for (Index j = 0; j < kNr; ++j)
+      for (Index r = 0; r < kMr; ++r) acc[j][r] += a[r] * b[j];
+    a += kMr;
+    b += kNr;
+  }
+  for (Index j = 0; j < cols; ++j)
+    for (Index r = 0; r < rows; ++r) {
+      float& x = c[r + j * ldc];
+      if (!st.first)
+        x = x + acc[j][r];
+      else if (st.beta != 0.0f)
+        x = st.beta * x + acc[j][r];
+      else
+        x = acc[j][r];
+    }
+}
+
+#if defined(__AVX512F__)
+void avx512_kernel(Index kc, const float* a, const float* b, float* c, Index ldc, Index rows,
+                   Index cols, Store st) {
+  __m512 acc[kNr][2];
+  for (Index j = 0; j < kNr; ++j) acc[j][0] = acc[j][1] = _mm512_setzero_ps();
+  if (!st.first || st.beta != 0.0f) {
+    // C's columns are far apart (one page each at n = 6634): fetch the tile
+    // while the k loop runs, or a shallow product waits on every load.
+    for (Index j = 0; j < cols; ++j) {
+      _mm_prefetch(reinterpret_cast<const char*>(c + j * ldc), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(c + j * ldc + 16), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(c + j * ldc + kMr - 1), _MM_HINT_T0);
+    }
+  }
+  for (Index p = 0; p < kc; ++p) {
+    const __m512 a0 = _mm512_loadu_ps(a);
+    const __m512 a1 = _mm512_loadu_ps(a + 16);
+#pragma GCC unroll 10
+    for (Index j = 0; j < kNr; ++j) {
+      const __m512 bj = _mm512_set1_ps(b[j]);
+      acc[j][0] = _mm512_fmadd_ps(a0, bj, acc[j][0]);
+      acc[j][1] = _mm512_fmadd_ps(a1, bj, acc[j][1]);
+    }
+    a += kMr;
+    b += kNr;
+  }
+  const __mmask16 m0 = rows >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << rows) - 1u);
+  const __mmask16 m1 = rows >= 32  ? __mmask16(0xFFFF)
+                       : rows > 16 ? __mmask16((1u << (rows - 16)) - 1u)
+                                   : __mmask16(0);
+  const __m512 vbeta = _mm512_set1_ps(st.beta);
+  for (Index j = 0; j < cols; ++j) {
+    float* cj = c + j * ldc;
+    __m512 r0 = acc[j][0], r1 = acc[j][1];
+    if (!st.first || st.beta != 0.0f) {
+      const __m512 c0 = _mm512_maskz_loadu_ps(m0, cj);
+      const __m512 c1 = _mm512_maskz_loadu_ps(m1, cj + 16);
+      if (st.first) {
+        r0 = _mm512_fmadd_ps(vbeta, c0, r0);
+        r1 = _mm512_fmadd_ps(vbeta, c1, r1);
+      } else {
+        r0 = _mm512_add_ps(c0, r0);
+        r1 = _mm512_add_ps(c1, r1);
+      }
+    }
+    _mm512_mask_storeu_ps(cj, m0, r0);
+    _mm512_mask_storeu_ps(cj + 16, m1, r1);
+  }
+}
+#endif
+
+// Packing buffers of the calling thread, grown on demand and reused, so that
+// a product per generation allocates nothing once warm.
+struct Workspace {
+  std::vector<float> b;
+  std::vector<std::vector<float>> a;
+};
+thread_local Workspace t_ws;
+
+int g_threads = 1;
+bool g_force_portable = false;
+
+using Kernel = void (*)(Index, const float*, const float*, float*, Index, Index, Index, Store);
+Kernel kernel() {
+#if defined(__AVX512F__)
+  if (!g_force_portable) return avx512_kernel;
+#endif
+  return portable_kernel;
+}
+
+}  // namespace
+
+void set_sgemm_threads(int n) {
+  if (n < 1) throw RuntimeError("threads: expected >= 1, got " + std::to_string(n));
+  g_threads = n;
+}
+int sgemm_threads() {
+  return g_threads;
+}
+const char* sgemm_kernel() {
+  return kernel() == portable_kernel ? "portable" : "avx512";
+}
+void sgemm_force_portable(bool on) {
+  g_force_portable = on;
+}
+
+void sgemm(Index m, Index n, Index k, const float* A, Index lda, const float* B, Index ldb,
+           bool trans_b, float beta, float* C, Index ldc, int threads) {
+  if (m < 0 || n < 0 || k < 0 || lda < std::max<Index>(1, m) || ldc < std::max<Index>(1, m) ||
+      ldb < std::max<Index>(1, trans_b ? n : k) || threads < 0)
+    throw RuntimeError("sgemm: inconsistent shapes or leading dimensions");
+  if (m == 0 || n == 0) return;
+  if (threads == 0) threads = g_threads;
+  if (k == 0) {  // C = beta C
+    for (Index j = 0; j < n; ++j)
+      for (Index i = 0; i < m; ++i) C[i + j * ldc] = beta == 0.0f ? 0.0f : beta * C[i + j * ldc];
+    return;
+  }
+  const Index npad = round_up(n, kNr);
+  Workspace& ws = t_ws;
+  ws.b.resize(static_cast<std::size_t>(npad * k));
+  for (Index k0 = 0; k0 < k; k0 += kKc)
+    pack_b(B, ldb, trans_b, n, k0, std::min(kKc, k - k0), ws.b.data() + k0 * npad);
+
+  // Work items are (row block, column chunk) tiles of C, dealt round-robin to
+  // the threads. A tile is computed the same way whichever thread takes it
+  // and however C is chunked, so the bits never depend on the thread count.
+  // Chunks only exist to give every thread work when C has few row blocks
+  // (the first layer: 256 rows).
+  const Index kMc =
+      std::max(kMr, std::min(round_up(m, kMr), kABlockFloats / std::min(k, kKc) / kMr * kMr));
+  const Index blocks = (m + kMc - 1) / kMc;
+  const Index per_block = threads == 1 ? 1 : (4 * threads + blocks - 1) / blocks;
+  const Index chunk = round_up((n + per_block - 1) / per_block, kNr);
+  const Index chunks = (n + chunk - 1) / chunk, items = blocks * chunks;
+  const int T = static_cast<int>(std::min<Index>(threads, items));
+  if (static_cast<int>(ws.a.size()) < T) ws.a.resize(static_cast<std::size_t>(T));
+  const Kernel micro_kernel = kernel();
+  auto work = [&](int t) {
+    std::vector<float>& abuf = ws.a[static_cast<std::size_t>(t)];
+    abuf.resize(static_cast<std::size_t>(kMc * kKc));
+    for (Index item = t; item < items; item += T) {
+      const Index i0 = (item / chunks) * kMc, mc = std::min(kMc, m - i0);
+      const Index c0 = (item % chunks) * chunk, c1 = std::min(n, c0 + chunk);
+      for (Index k0 = 0; k0 < k; k0 += kKc) {
+        const Index kc = std::min(kKc, k - k0);
+        pack_a(A, lda, m, i0, mc, k0, kc, abuf.data());
+        const Store st{k0 == 0, beta};
+        const float* bpanel = ws.b.data() + k0 * npad;
+        for (Index j0 = c0; j0 < c1; j0 += kNr) {
+          const float* bs = bpanel + (j0 / kNr) * kc * kNr;
+          const Index cols = std::min(kNr, n - j0);
+          for (Index r0 = 0; r0 < mc; r0 += kMr)
+            micro_kernel(kc, abuf.data() + (r0 / kMr) * kc * kMr, bs, C + i0 + r0 + j0 * ldc, ldc,
+                         std::min(kMr, mc - r0), cols, st);
+        }
+      }
+    }
+  };
+  if (T == 1) {
+    work(0);
+    return;
+  }
+  std::vector<std::thread> pool;
+  pool.reserve(static_cast<std::size_t>(T - 1));
+  for (int t = 1; t < T; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (std::thread& th : pool) th.join();
+}
+
+void sgemm(const Eigen::Ref<const MatrixF>& A, const Eigen::Ref<const MatrixF>& B, bool trans_b,
+           float beta, Eigen::Ref<MatrixF> C, int threads) {
+  const Index k = A.cols();
+  const Index n = trans_b ? B.rows() : B.cols();
+  if ((trans_b ? B.cols() : B.rows()) != k || C.rows() != A.rows() || C.cols() != n)
+    throw RuntimeError("sgemm: A is " + std::to_string(A.rows()) + " x " +
+                       std::to_string(A.cols()) + ", B is " + std::to_string(B.rows()) + " x " +
+                       std::to_string(B.cols()) + (trans_b ? " (transposed)" : "") + ", C is " +
+                       std::to_string(C.rows()) + " x " + std::to_string(C.cols()));
+  sgemm(A.rows(), n, k, A.data(), std::max<Index>(1, A.outerStride()), B.data(),
+        std::max<Index>(1, B.outerStride()), trans_b, beta, C.data(),
+        std::max<Index>(1, C.outerStride()), threads);
+}
+
+}  // namespace neurocma

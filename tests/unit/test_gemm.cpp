@@ -1,0 +1,104 @@
+// sgemm() against the double-precision product of the same float inputs, on
+// shapes that hit every edge: partial micro-tiles in rows and columns, depth
+// beyond one k block, transposed B, strided operands, beta, and threads.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "neurocma/core/error.hpp"
+#include "neurocma/core/gemm.hpp"
+#include "neurocma/core/rng.hpp"
+
+using namespace neurocma;
+
+namespace {
+
+MatrixF uniform(Index rows, Index cols, std::uint64_t seed) {
+  Rng rng(seed);
+  MatrixF A(rows, cols);
+  for (Index i = 0; i < A.size(); ++i) A.data()[i] = static_cast<float>(rng.uniform(-1.0, 1.0));
+  return A;
+}
+
+// |C - C_ref| <= 2 sqrt(k) u (|A| |B|) elementwise, u = 2^-24: the
+// probabilistic rounding-error bound of Higham & Mary (SIAM J. Sci. Comput.
+// 41(5), 2019), which random data meets with a wide margin (the worst-case
+// k u bound would let a wrong k block through).
+void expect_close(const MatrixF& C, const Matrix& ref, const Matrix& absprod, Index k) {
+  const double tol = 2.0 * std::sqrt(static_cast<double>(k)) * 0x1.0p-24;
+  for (Index j = 0; j < C.cols(); ++j)
+    for (Index i = 0; i < C.rows(); ++i)
+      ASSERT_LE(std::abs(C(i, j) - ref(i, j)), tol * absprod(i, j) + 1e-30)
+          << "at (" << i << ", " << j << ")";
+}
+
+}  // namespace
+
+// Runs the test body once per micro-kernel: AVX-512 (where compiled in) and portable.
+class Sgemm : public testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override { sgemm_force_portable(GetParam()); }
+  void TearDown() override { sgemm_force_portable(false); }
+};
+INSTANTIATE_TEST_SUITE_P(Kernels, Sgemm, testing::Values(false, true),
+                         [](const testing::TestParamInfo<bool>& i) {
+                           return i.param ? "portable" : "native";
+                         });
+
+TEST_P(Sgemm, MatchesDoublePrecisionProductOnEdgeShapes) {
+  struct Shape {
+    Index m, n, k;
+  };
+  for (const Shape s : {Shape{1, 1, 1}, Shape{31, 9, 5}, Shape{33, 11, 257}, Shape{200, 23, 600},
+                        Shape{64, 100, 196}, Shape{193, 21, 513}}) {
+    for (const bool trans_b : {false, true}) {
+      const MatrixF A = uniform(s.m, s.k, 1);
+      const MatrixF B = trans_b ? uniform(s.n, s.k, 2) : uniform(s.k, s.n, 2);
+      const MatrixF opB = trans_b ? MatrixF(B.transpose()) : B;
+      const Matrix ref = A.cast<double>() * opB.cast<double>();
+      const Matrix absprod = A.cast<double>().cwiseAbs() * opB.cast<double>().cwiseAbs();
+      MatrixF C = MatrixF::Constant(s.m, s.n, std::nanf(""));  // beta = 0 never reads C
+      sgemm(A, B, trans_b, 0.0f, C);
+      SCOPED_TRACE(testing::Message()
+                   << s.m << " x " << s.n << " x " << s.k << (trans_b ? " B^T" : ""));
+      expect_close(C, ref, absprod, s.k);
+    }
+  }
+}
+
+TEST_P(Sgemm, BetaScalesTheOldValuesAndStridedOperandsWork) {
+  const Index m = 70, n = 13, k = 300;
+  const MatrixF Abig = uniform(m + 5, k + 2, 3), Bbig = uniform(k + 7, n + 1, 4);
+  const MatrixF C0 = uniform(m + 3, n, 5);
+  MatrixF Cbig = C0;
+  const auto A = Abig.topLeftCorner(m, k);
+  const auto B = Bbig.block(3, 1, k, n);
+  sgemm(A, B, false, 0.5f, Cbig.topRows(m));
+  const Matrix ref = 0.5 * C0.topRows(m).cast<double>() + A.cast<double>() * B.cast<double>();
+  const Matrix absprod = 0.5 * C0.topRows(m).cast<double>().cwiseAbs() +
+                         A.cast<double>().cwiseAbs() * B.cast<double>().cwiseAbs();
+  expect_close(Cbig.topRows(m), ref, absprod, k + 1);
+  EXPECT_EQ(Cbig.bottomRows(3), C0.bottomRows(3));  // rows outside the view untouched
+}
+
+TEST_P(Sgemm, ThreadCountDoesNotChangeTheBits) {
+  // Many row blocks and few columns, and one row block with many columns
+  // (the first layer's shape), where the threads split the columns.
+  for (const Index m : {1000, 200}) {
+    const Index n = m == 1000 ? 37 : 650, k = 700;
+    const MatrixF A = uniform(m, k, 6), B = uniform(n, k, 7);
+    MatrixF C1 = uniform(m, n, 8), C2 = C1, C3 = C1;
+    sgemm(A, B, true, 1.0f, C1, 1);
+    sgemm(A, B, true, 1.0f, C2, 2);
+    sgemm(A, B, true, 1.0f, C3, 3);
+    EXPECT_TRUE((C1.array() == C2.array()).all()) << m;
+    EXPECT_TRUE((C1.array() == C3.array()).all()) << m;
+  }
+}
+
+TEST(SgemmArgs, RejectsMismatchedShapesAndThreadCounts) {
+  MatrixF A(4, 3), B(2, 5), C(4, 5);
+  EXPECT_THROW(sgemm(A, B, false, 0.0f, C), RuntimeError);
+  EXPECT_THROW(set_sgemm_threads(0), RuntimeError);
+  EXPECT_EQ(sgemm_threads(), 1);
+}
