@@ -11,6 +11,7 @@
 #include <cmath>
 #include <vector>
 
+#include "neurocma/core/gemm.hpp"
 #include "neurocma/core/normal.hpp"
 #include "neurocma/optim/cmaes.hpp"
 
@@ -18,7 +19,9 @@ using namespace neurocma;
 
 namespace {
 
-void BM_Generation(benchmark::State& state, CmaVariant v, CmaFullForm form, bool single) {
+void BM_Generation(benchmark::State& state, CmaVariant v, CmaFullForm form, bool single,
+                   int threads = 1) {
+  set_sgemm_threads(threads);  // only the full matrix form's products use it
   const Index n = state.range(0);
   const Index lambda = state.range(1);
   CmaOptions o;
@@ -46,6 +49,8 @@ void BM_Generation(benchmark::State& state, CmaVariant v, CmaFullForm form, bool
   state.counters["lambda"] = static_cast<double>(lambda);
   state.counters["gen_per_s"] =
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["threads"] = threads;
+  set_sgemm_threads(1);
 }
 
 constexpr int kN = 6634;
@@ -54,6 +59,15 @@ constexpr int kLambda = 100;
 }  // namespace
 
 BENCHMARK_CAPTURE(BM_Generation, full_matrix_f32, CmaVariant::kFull, CmaFullForm::kMatrix, true)
+    ->Args({kN, kLambda})
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(3.0)
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true)
+    ->UseRealTime();
+// Both cores of the machine on full's two products (--threads 2).
+BENCHMARK_CAPTURE(BM_Generation, full_matrix_f32_2threads, CmaVariant::kFull, CmaFullForm::kMatrix,
+                  true, 2)
     ->Args({kN, kLambda})
     ->Unit(benchmark::kMillisecond)
     ->MinTime(3.0)

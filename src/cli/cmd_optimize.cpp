@@ -51,6 +51,7 @@ void add_optimize_command(CLI::App& app, Action& action, ParallelContext& ctx) {
       ->capture_default_str();
   sub->add_flag("--active", args->active, "Active CMA (negative weights)");
   sub->add_flag("--mirrored", args->mirrored, "Mirrored sampling");
+  add_threads_option(sub);
   sub->callback([args, &action, &ctx] {
     action = [args, &ctx]() -> int {
       if (args->dim < 1)

@@ -279,6 +279,7 @@ void add_run_command(CLI::App& app, Action& action, ParallelContext& ctx) {
   cmd->add_option("--run-range", args->run_range, "Run indices A:B (A..B-1), for job arrays");
   cmd->add_option("--result-file", args->result_file, "Results file path (default OUT/NAME.h5)");
   cmd->add_option("--ranks-per-run", args->ranks_per_run, "MPI ranks per CMA-ES run (0 = auto)");
+  add_threads_option(cmd);
   cmd->add_flag("--resume", args->resume,
                 "Continue from the checkpoint of an interrupted run (starts afresh if none)");
   cmd->add_option("--checkpoint-every-epochs", args->checkpoint_epochs,

@@ -45,6 +45,7 @@ void add_tune_command(CLI::App& app, Action& action, ParallelContext& ctx) {
   cmd->add_option("--seed", args->seed, "Base seed (overrides the config's seed)");
   cmd->add_option("--data-dir", args->data_dir, "Directory holding the data files");
   cmd->add_option("--ranks-per-run", args->opt.ranks_per_run, "MPI ranks per trial run (0 = auto)");
+  add_threads_option(cmd);
   cmd->add_flag("--quiet", args->opt.quiet, "No progress lines and no trial table");
   cmd->callback(
       [args, &action, &ctx] { action = [args, &ctx] { return tune_command(*args, ctx); }; });

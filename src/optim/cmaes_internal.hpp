@@ -27,6 +27,8 @@ class MaFactor {
   void from_vector(const std::vector<double>& v, Index n);
 
  private:
+  static void product(const MatT& A, const MatT& B, bool trans_b, MatT& C, bool accumulate);
+
   MatT m_Mt;
   double m_scale = 1.0;
   MatT m_zbuf, m_ybuf, m_ubuf, m_vbuf;

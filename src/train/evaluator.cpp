@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "neurocma/core/gemm.hpp"
 #include "neurocma/model/loss.hpp"
 
 namespace neurocma {
@@ -88,8 +89,9 @@ void BatchedMlpEvaluator::evaluate(const Eigen::Ref<const Matrix>& candidates,
     }
     ensure(m_act[li], batch, l.out * lambda);
     if (li == 0) {
-      // The whole population's first layer is one GEMM: (batch x in) * (in x out*lambda).
-      m_act[0].noalias() = m_xt * m_wt[0];
+      // The whole population's first layer is one GEMM: (batch x in) * (in x out*lambda),
+      // in the packed sgemm() (core/gemm.hpp).
+      sgemm(m_xt, m_wt[0], false, 0.0f, m_act[0]);
     } else {
       const MatrixF& prev = m_act[li - 1];
       for (Index j = 0; j < lambda; ++j) {

@@ -54,6 +54,19 @@ TEST(OptimizeCli, SphereReachesTargetAndPrintsJson) {
   EXPECT_LT(c.at("evals").get<long long>(), 300 + 20);
 }
 
+TEST(OptimizeCli, ThreadsDoNotChangeTheResult) {
+  if (!std::getenv("NEUROCMA_BIN_DIR")) GTEST_SKIP() << "NEUROCMA_BIN_DIR not set";
+  // n = 700: several row blocks in the MA-ES products, so the threads split real work.
+  const std::string args =
+      "--function rotated_ellipsoid --dim 700 --optimizer full --full-form matrix "
+      "--max-evals 2000 --seed 2";
+  const Out one = run(args + " --threads 1");
+  ASSERT_EQ(one.code, 0) << one.text;
+  EXPECT_EQ(run(args + " --threads 2").text, one.text);
+  EXPECT_EQ(run(args + " --threads 3").text, one.text);
+  EXPECT_EQ(run(args + " --threads 0").code, 2);
+}
+
 TEST(OptimizeCli, BadInputsExitWithUsageCode) {
   if (!std::getenv("NEUROCMA_BIN_DIR")) GTEST_SKIP() << "NEUROCMA_BIN_DIR not set";
   EXPECT_EQ(run("--function nosuch --dim 3").code, 2);
