@@ -15,9 +15,9 @@
 namespace neurocma {
 namespace {
 
-constexpr Index kMr = 32;   // rows of the micro-tile: two AVX-512 registers
-constexpr Index kNr = 10;   // columns: 20 accumulators (100 = 10 x 10, 3200 = 320 x 10)
-constexpr Index kKc = 256;  // depth of a block: A sliver 32 KB + B sliver 10 KB in L1
+constexpr Index kMr = kGemmPanel;  // rows of the micro-tile: two AVX-512 registers
+constexpr Index kNr = 10;          // columns: 20 accumulators (100 = 10 x 10, 3200 = 320 x 10)
+constexpr Index kKc = 256;         // depth of a block: A sliver 32 KB + B sliver 10 KB in L1
 // Floats of an A block (mc x kc), kept in L2. Shallow products (the rank-51
 // update) get tall blocks: each block sweeps all columns of C, so fewer
 // blocks mean fewer passes over C's pages.
@@ -178,16 +178,35 @@ void sgemm_force_portable(bool on) {
   g_force_portable = on;
 }
 
-void sgemm(Index m, Index n, Index k, const float* A, Index lda, const float* B, Index ldb,
-           bool trans_b, float beta, float* C, Index ldc, int threads) {
-  if (m < 0 || n < 0 || k < 0 || lda < std::max<Index>(1, m) || ldc < std::max<Index>(1, m) ||
-      ldb < std::max<Index>(1, trans_b ? n : k) || threads < 0)
-    throw RuntimeError("sgemm: inconsistent shapes or leading dimensions");
-  if (m == 0 || n == 0) return;
+namespace {
+
+// Where A's rows and C's tiles live: column-major with a leading dimension,
+// or in panels of kMr rows (gemm.hpp), where an A sliver needs no packing
+// and a C tile is contiguous.
+struct AOperand {
+  const float* data;
+  Index ld;  // column-major leading dimension; unused for panels
+  bool panels;
+};
+struct COperand {
+  float* data;
+  Index ld;
+  bool panels;
+};
+
+void drive(Index m, Index n, Index k, AOperand A, const float* B, Index ldb, bool trans_b,
+           float beta, COperand C, int threads) {
   if (threads == 0) threads = g_threads;
+  auto c_at = [&](Index i, Index j) -> float* {
+    return C.panels ? C.data + (i / kMr) * n * kMr + j * kMr + i % kMr : C.data + i + j * C.ld;
+  };
+  const Index ldc = C.panels ? kMr : C.ld;
   if (k == 0) {  // C = beta C
     for (Index j = 0; j < n; ++j)
-      for (Index i = 0; i < m; ++i) C[i + j * ldc] = beta == 0.0f ? 0.0f : beta * C[i + j * ldc];
+      for (Index i = 0; i < m; ++i) {
+        float* x = c_at(i, j);
+        *x = beta == 0.0f ? 0.0f : beta * *x;
+      }
     return;
   }
   const Index npad = round_up(n, kNr);
@@ -212,21 +231,30 @@ void sgemm(Index m, Index n, Index k, const float* A, Index lda, const float* B,
   const Kernel micro_kernel = kernel();
   auto work = [&](int t) {
     std::vector<float>& abuf = ws.a[static_cast<std::size_t>(t)];
-    abuf.resize(static_cast<std::size_t>(kMc * kKc));
+    if (!A.panels) abuf.resize(static_cast<std::size_t>(kMc * kKc));
     for (Index item = t; item < items; item += T) {
       const Index i0 = (item / chunks) * kMc, mc = std::min(kMc, m - i0);
       const Index c0 = (item % chunks) * chunk, c1 = std::min(n, c0 + chunk);
       for (Index k0 = 0; k0 < k; k0 += kKc) {
         const Index kc = std::min(kKc, k - k0);
-        pack_a(A, lda, m, i0, mc, k0, kc, abuf.data());
+        if (!A.panels) pack_a(A.data, A.ld, m, i0, mc, k0, kc, abuf.data());
         const Store st{k0 == 0, beta};
         const float* bpanel = ws.b.data() + k0 * npad;
-        for (Index j0 = c0; j0 < c1; j0 += kNr) {
-          const float* bs = bpanel + (j0 / kNr) * kc * kNr;
-          const Index cols = std::min(kNr, n - j0);
+        auto tile = [&](Index r0, Index j0) {
+          const float* as = A.panels ? A.data + ((i0 + r0) / kMr) * k * kMr + k0 * kMr
+                                     : abuf.data() + (r0 / kMr) * kc * kMr;
+          micro_kernel(kc, as, bpanel + (j0 / kNr) * kc * kNr, c_at(i0 + r0, j0), ldc,
+                       std::min(kMr, mc - r0), std::min(kNr, n - j0), st);
+        };
+        if (A.panels || C.panels) {
+          // A comes straight from memory, or C's tiles of a panel are consecutive:
+          // keep each A sliver in L1 and sweep along the panel.
           for (Index r0 = 0; r0 < mc; r0 += kMr)
-            micro_kernel(kc, abuf.data() + (r0 / kMr) * kc * kMr, bs, C + i0 + r0 + j0 * ldc, ldc,
-                         std::min(kMr, mc - r0), cols, st);
+            for (Index j0 = c0; j0 < c1; j0 += kNr) tile(r0, j0);
+        } else {
+          // Goto's order: a B sliver in L1 against the packed A block in L2.
+          for (Index j0 = c0; j0 < c1; j0 += kNr)
+            for (Index r0 = 0; r0 < mc; r0 += kMr) tile(r0, j0);
         }
       }
     }
@@ -240,6 +268,40 @@ void sgemm(Index m, Index n, Index k, const float* A, Index lda, const float* B,
   for (int t = 1; t < T; ++t) pool.emplace_back(work, t);
   work(0);
   for (std::thread& th : pool) th.join();
+}
+
+void check(Index m, Index n, Index k, Index ldb, bool trans_b, int threads) {
+  if (m < 0 || n < 0 || k < 0 || ldb < std::max<Index>(1, trans_b ? n : k) || threads < 0)
+    throw RuntimeError("sgemm: inconsistent shapes or leading dimensions");
+}
+
+}  // namespace
+
+void sgemm(Index m, Index n, Index k, const float* A, Index lda, const float* B, Index ldb,
+           bool trans_b, float beta, float* C, Index ldc, int threads) {
+  check(m, n, k, ldb, trans_b, threads);
+  if (lda < std::max<Index>(1, m) || ldc < std::max<Index>(1, m))
+    throw RuntimeError("sgemm: inconsistent shapes or leading dimensions");
+  if (m == 0 || n == 0) return;
+  drive(m, n, k, AOperand{A, lda, false}, B, ldb, trans_b, beta, COperand{C, ldc, false}, threads);
+}
+
+void sgemm_panel_a(Index m, Index n, Index k, const float* A, const float* B, Index ldb,
+                   bool trans_b, float beta, float* C, Index ldc, int threads) {
+  check(m, n, k, ldb, trans_b, threads);
+  if (ldc < std::max<Index>(1, m))
+    throw RuntimeError("sgemm: inconsistent shapes or leading dimensions");
+  if (m == 0 || n == 0) return;
+  drive(m, n, k, AOperand{A, 0, true}, B, ldb, trans_b, beta, COperand{C, ldc, false}, threads);
+}
+
+void sgemm_panel_c(Index m, Index n, Index k, const float* A, Index lda, const float* B, Index ldb,
+                   bool trans_b, float beta, float* C, int threads) {
+  check(m, n, k, ldb, trans_b, threads);
+  if (lda < std::max<Index>(1, m))
+    throw RuntimeError("sgemm: inconsistent shapes or leading dimensions");
+  if (m == 0 || n == 0) return;
+  drive(m, n, k, AOperand{A, lda, false}, B, ldb, trans_b, beta, COperand{C, 0, true}, threads);
 }
 
 void sgemm(const Eigen::Ref<const MatrixF>& A, const Eigen::Ref<const MatrixF>& B, bool trans_b,

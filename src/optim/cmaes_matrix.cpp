@@ -11,38 +11,49 @@
 #include <type_traits>
 
 #include "cmaes_internal.hpp"
-#include "neurocma/core/gemm.hpp"
 #include "neurocma/core/memory.hpp"
 
 namespace neurocma::detail {
 
 template <typename T>
-void MaFactor<T>::init(Index n) {
-  m_Mt = MatT::Identity(n, n);
-  m_scale = 1.0;
-  // Both products sweep all of M every generation (176 MB at n = 6634).
-  advise_huge_pages(m_Mt.data(), sizeof(T) * static_cast<std::size_t>(m_Mt.size()));
+Eigen::Map<typename MaFactor<T>::MatT, 0, Eigen::OuterStride<>> MaFactor<T>::panel(Index p) {
+  return {m_Mt.data() + p * m_n * kGemmPanel, panel_rows(p), m_n, Eigen::OuterStride<>(kGemmPanel)};
 }
 
-// The two n^2-sized products. float goes through sgemm() (packed AVX-512,
-// threaded by --threads, same bits for any thread count); double is Eigen's.
 template <typename T>
-void MaFactor<T>::product(const MatT& A, const MatT& B, bool trans_b, MatT& C, bool accumulate) {
-  if constexpr (std::is_same_v<T, float>) {
-    sgemm(A, B, trans_b, accumulate ? 1.0f : 0.0f, C);
-  } else if (trans_b) {
-    C.noalias() += A * B.transpose();
-  } else {
-    C.noalias() = A * B;
-  }
+Eigen::Map<const typename MaFactor<T>::MatT, 0, Eigen::OuterStride<>> MaFactor<T>::panel(
+    Index p) const {
+  return {m_Mt.data() + p * m_n * kGemmPanel, panel_rows(p), m_n, Eigen::OuterStride<>(kGemmPanel)};
+}
+
+template <typename T>
+void MaFactor<T>::allocate(Index n) {
+  m_n = n;
+  m_Mt.assign(static_cast<std::size_t>(panels() * n * kGemmPanel), T(0));
+  // Both products sweep all of M every generation (176 MB at n = 6634).
+  advise_huge_pages(m_Mt.data(), sizeof(T) * m_Mt.size());
+}
+
+template <typename T>
+void MaFactor<T>::init(Index n) {
+  allocate(n);
+  for (Index i = 0; i < n; ++i) panel(i / kGemmPanel)(i % kGemmPanel, i) = T(1);
+  m_scale = 1.0;
 }
 
 template <typename T>
 void MaFactor<T>::sample(const Matrix& Z, Matrix& Y, Index cols) {
-  const Index n = m_Mt.rows();
   m_zbuf = Z.leftCols(cols).template cast<T>();
-  m_ybuf.resize(n, cols);
-  product(m_Mt, m_zbuf, false, m_ybuf, false);  // the sampling GEMM, 2 n^2 lambda flops
+  m_ybuf.resize(m_n, cols);
+  // The sampling GEMM, 2 n^2 lambda flops: float through sgemm() (packed
+  // AVX-512, threaded by --threads, the same bits for any thread count);
+  // double panel by panel with Eigen.
+  if constexpr (std::is_same_v<T, float>) {
+    sgemm_panel_a(m_n, cols, m_n, m_Mt.data(), m_zbuf.data(), m_n, false, 0.0f, m_ybuf.data(), m_n);
+  } else {
+    for (Index p = 0; p < panels(); ++p)
+      m_ybuf.middleRows(p * kGemmPanel, panel_rows(p)).noalias() = panel(p) * m_zbuf;
+  }
   Y.leftCols(cols) = m_scale * m_ybuf.template cast<double>();
 }
 
@@ -52,10 +63,17 @@ void MaFactor<T>::update(double a, const Matrix& U, const Matrix& V) {
   m_scale *= a;
   m_ubuf = (U / m_scale).template cast<T>();
   m_vbuf = V.template cast<T>();
-  product(m_ubuf, m_vbuf, true, m_Mt, true);  // Mt += U V^T, 2 n^2 (mu + 1) flops
+  // Mt += U V^T, 2 n^2 (mu + 1) flops.
+  if constexpr (std::is_same_v<T, float>) {
+    sgemm_panel_c(m_n, m_n, m_ubuf.cols(), m_ubuf.data(), m_n, m_vbuf.data(), m_n, true, 1.0f,
+                  m_Mt.data());
+  } else {
+    for (Index p = 0; p < panels(); ++p)
+      panel(p).noalias() += m_ubuf.middleRows(p * kGemmPanel, panel_rows(p)) * m_vbuf.transpose();
+  }
   // Keep Mt O(1) so float never under/overflows (rarely taken: a ~ 1 - 1e-6 at n = 6634).
   if (m_scale < 1e-3 || m_scale > 1e3) {
-    m_Mt *= static_cast<T>(m_scale);
+    for (T& x : m_Mt) x *= static_cast<T>(m_scale);
     m_scale = 1.0;
   }
 }
@@ -63,19 +81,24 @@ void MaFactor<T>::update(double a, const Matrix& U, const Matrix& V) {
 template <typename T>
 Vector MaFactor<T>::times(const Vector& v) const {
   const Eigen::Matrix<T, Eigen::Dynamic, 1> vt = v.template cast<T>();
-  const Eigen::Matrix<T, Eigen::Dynamic, 1> r = m_Mt * vt;
+  Eigen::Matrix<T, Eigen::Dynamic, 1> r(m_n);
+  for (Index p = 0; p < panels(); ++p) r.segment(p * kGemmPanel, panel_rows(p)) = panel(p) * vt;
   return m_scale * r.template cast<double>();
 }
 
 template <typename T>
 Vector MaFactor<T>::row_norms() const {
-  const Eigen::Matrix<T, Eigen::Dynamic, 1> sq = m_Mt.cwiseAbs2().rowwise().sum();
+  Eigen::Matrix<T, Eigen::Dynamic, 1> sq(m_n);
+  for (Index p = 0; p < panels(); ++p)
+    sq.segment(p * kGemmPanel, panel_rows(p)) = panel(p).rowwise().squaredNorm();
   return std::abs(m_scale) * sq.template cast<double>().cwiseSqrt();
 }
 
 template <typename T>
 double MaFactor<T>::condition() const {
-  const Matrix Md = m_scale * m_Mt.template cast<double>();
+  Matrix Md(m_n, m_n);
+  for (Index p = 0; p < panels(); ++p)
+    Md.middleRows(p * kGemmPanel, panel_rows(p)) = m_scale * panel(p).template cast<double>();
   const Matrix G = Md.transpose() * Md;  // same eigenvalues as M M^T
   Eigen::SelfAdjointEigenSolver<Matrix> es(G, Eigen::EigenvaluesOnly);
   const Vector& ev = es.eigenvalues();
@@ -85,20 +108,29 @@ double MaFactor<T>::condition() const {
 
 template <typename T>
 std::vector<double> MaFactor<T>::to_vector() const {
-  // Mt entries, then scale: exact for float and double alike.
-  std::vector<double> v(static_cast<std::size_t>(m_Mt.size()) + 1);
-  for (Index i = 0; i < m_Mt.size(); ++i) v[static_cast<std::size_t>(i)] = m_Mt.data()[i];
+  // Mt entries column-major (independent of the panel layout), then scale:
+  // exact for float and double alike.
+  std::vector<double> v(static_cast<std::size_t>(m_n * m_n) + 1);
+  for (Index p = 0; p < panels(); ++p) {
+    const auto P = panel(p);
+    for (Index j = 0; j < m_n; ++j)
+      for (Index r = 0; r < P.rows(); ++r)
+        v[static_cast<std::size_t>(p * kGemmPanel + r + j * m_n)] = P(r, j);
+  }
   v.back() = m_scale;
   return v;
 }
 
 template <typename T>
 void MaFactor<T>::from_vector(const std::vector<double>& v, Index n) {
-  m_Mt.resize(n, n);
-  for (Index i = 0; i < m_Mt.size(); ++i)
-    m_Mt.data()[i] = static_cast<T>(v[static_cast<std::size_t>(i)]);
+  allocate(n);
+  for (Index p = 0; p < panels(); ++p) {
+    auto P = panel(p);
+    for (Index j = 0; j < n; ++j)
+      for (Index r = 0; r < P.rows(); ++r)
+        P(r, j) = static_cast<T>(v[static_cast<std::size_t>(p * kGemmPanel + r + j * n)]);
+  }
   m_scale = v.back();
-  advise_huge_pages(m_Mt.data(), sizeof(T) * static_cast<std::size_t>(m_Mt.size()));
 }
 
 template class MaFactor<float>;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <vector>
 
 #include "neurocma/core/error.hpp"
 #include "neurocma/core/gemm.hpp"
@@ -94,6 +95,53 @@ TEST_P(Sgemm, ThreadCountDoesNotChangeTheBits) {
     EXPECT_TRUE((C1.array() == C2.array()).all()) << m;
     EXPECT_TRUE((C1.array() == C3.array()).all()) << m;
   }
+}
+
+namespace {
+
+// Dense (column-major) m x cols to the panel layout of gemm.hpp and back.
+std::vector<float> to_panels(const MatrixF& M) {
+  const Index P = (M.rows() + kGemmPanel - 1) / kGemmPanel;
+  std::vector<float> out(static_cast<std::size_t>(P * kGemmPanel * M.cols()), 0.0f);
+  for (Index j = 0; j < M.cols(); ++j)
+    for (Index i = 0; i < M.rows(); ++i)
+      out[static_cast<std::size_t>((i / kGemmPanel) * M.cols() * kGemmPanel + j * kGemmPanel +
+                                   i % kGemmPanel)] = M(i, j);
+  return out;
+}
+MatrixF from_panels(const std::vector<float>& v, Index rows, Index cols) {
+  MatrixF M(rows, cols);
+  for (Index j = 0; j < cols; ++j)
+    for (Index i = 0; i < rows; ++i)
+      M(i, j) = v[static_cast<std::size_t>((i / kGemmPanel) * cols * kGemmPanel + j * kGemmPanel +
+                                           i % kGemmPanel)];
+  return M;
+}
+
+}  // namespace
+
+// A or C in panels computes every tile exactly as the dense call does.
+TEST_P(Sgemm, PanelOperandsGiveTheDenseBits) {
+  const Index m = 300, n = 45, k = 530;
+  const MatrixF A = uniform(m, k, 9), B = uniform(k, n, 10), Bt = uniform(n, k, 12);
+  MatrixF C(m, n);
+  sgemm(A, B, false, 0.0f, C, 1);
+  MatrixF Cp(m, n);
+  sgemm_panel_a(m, n, k, to_panels(A).data(), B.data(), k, false, 0.0f, Cp.data(), m, 2);
+  EXPECT_TRUE((Cp.array() == C.array()).all());
+
+  const MatrixF U = uniform(m, 51, 13), V = uniform(m, 51, 14);
+  MatrixF D = uniform(m, m, 15);
+  std::vector<float> Dp = to_panels(D);
+  sgemm(U, V, true, 1.0f, D, 1);
+  sgemm_panel_c(m, m, 51, U.data(), m, V.data(), m, true, 1.0f, Dp.data(), 3);
+  EXPECT_TRUE((from_panels(Dp, m, m).array() == D.array()).all());
+  // The padding rows of the last panel stay zero.
+  for (Index j = 0; j < m; ++j)
+    for (Index i = m; i < (m / kGemmPanel + 1) * kGemmPanel; ++i)
+      ASSERT_EQ(Dp[static_cast<std::size_t>((i / kGemmPanel) * m * kGemmPanel + j * kGemmPanel +
+                                            i % kGemmPanel)],
+                0.0f);
 }
 
 TEST(SgemmArgs, RejectsMismatchedShapesAndThreadCounts) {

@@ -35,6 +35,19 @@ void sgemm(Index m, Index n, Index k, const float* A, Index lda, const float* B,
 void sgemm(const Eigen::Ref<const MatrixF>& A, const Eigen::Ref<const MatrixF>& B, bool trans_b,
            float beta, Eigen::Ref<MatrixF> C, int threads = 0);
 
+// Panel layout: a matrix with m rows kept as ceil(m / kGemmPanel) panels,
+// panel p holding rows [32p, 32p + 32) as a column-major 32 x cols block
+// (rows past m zero). It is the layout sgemm() packs A into, so an A in
+// panels is used without packing, and a C in panels has contiguous tiles.
+// Full MA-ES keeps its n x n factor this way (optim/cmaes_matrix.cpp).
+constexpr Index kGemmPanel = 32;
+// C = beta * C + A * op(B) with A (m x k) in panels; B and C as in sgemm().
+void sgemm_panel_a(Index m, Index n, Index k, const float* A, const float* B, Index ldb,
+                   bool trans_b, float beta, float* C, Index ldc, int threads = 0);
+// C = beta * C + A * op(B) with C (m x n) in panels; A and B as in sgemm().
+void sgemm_panel_c(Index m, Index n, Index k, const float* A, Index lda, const float* B, Index ldb,
+                   bool trans_b, float beta, float* C, int threads = 0);
+
 // Threads of sgemm() calls that do not name a count (`--threads` of the CLI).
 // Process-wide like Eigen::setNbThreads(); 1 by default, since under MPI each
 // rank usually has one core. Throws RuntimeError for n < 1.
