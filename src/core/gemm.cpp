@@ -49,15 +49,27 @@ void pack_b(const float* B, Index ldb, bool trans_b, Index n, Index k0, Index kc
 
 // A rows [i0, i0 + mc), columns [k0, k0 + kc) into slivers of kMr x kc,
 // column by column, zero-padded past row m.
-void pack_a(const float* A, Index lda, Index m, Index i0, Index mc, Index k0, Index kc,
-            float* out) {
+// op(A) rows [i0, i0 + mc), columns [k0, k0 + kc) into slivers of kMr x kc,
+// column by column, zero-padded past row m. op(A)(i, p) = A[i + p lda], or
+// A[p + i lda] with trans_a.
+void pack_a(const float* A, Index lda, bool trans_a, Index m, Index i0, Index mc, Index k0,
+            Index kc, float* out) {
   for (Index r0 = i0; r0 < i0 + mc; r0 += kMr) {
     const Index rows = std::min(kMr, m - r0);
-    for (Index p = 0; p < kc; ++p) {
-      const float* src = A + r0 + (k0 + p) * lda;
-      float* o = out + p * kMr;
-      for (Index r = 0; r < rows; ++r) o[r] = src[r];
-      for (Index r = rows; r < kMr; ++r) o[r] = 0.0f;
+    if (trans_a) {
+      for (Index r = 0; r < rows; ++r) {
+        const float* src = A + k0 + (r0 + r) * lda;
+        for (Index p = 0; p < kc; ++p) out[p * kMr + r] = src[p];
+      }
+      for (Index p = 0; p < kc; ++p)
+        for (Index r = rows; r < kMr; ++r) out[p * kMr + r] = 0.0f;
+    } else {
+      for (Index p = 0; p < kc; ++p) {
+        const float* src = A + r0 + (k0 + p) * lda;
+        float* o = out + p * kMr;
+        for (Index r = 0; r < rows; ++r) o[r] = src[r];
+        for (Index r = rows; r < kMr; ++r) o[r] = 0.0f;
+      }
     }
     out += kc * kMr;
   }
@@ -151,6 +163,12 @@ struct Workspace {
 };
 thread_local Workspace t_ws;
 
+// Grows a buffer, never shrinks it: resizing down and up again would
+// zero-fill the regrown part on every call.
+void grow(std::vector<float>& v, Index size) {
+  if (static_cast<Index>(v.size()) < size) v.resize(static_cast<std::size_t>(size));
+}
+
 int g_threads = 1;
 bool g_force_portable = false;
 
@@ -187,6 +205,7 @@ struct AOperand {
   const float* data;
   Index ld;  // column-major leading dimension; unused for panels
   bool panels;
+  bool trans = false;  // op(A) = A^T, A stored k x m
 };
 struct COperand {
   float* data;
@@ -211,7 +230,7 @@ void drive(Index m, Index n, Index k, AOperand A, const float* B, Index ldb, boo
   }
   const Index npad = round_up(n, kNr);
   Workspace& ws = t_ws;
-  ws.b.resize(static_cast<std::size_t>(npad * k));
+  grow(ws.b, npad * k);
   for (Index k0 = 0; k0 < k; k0 += kKc)
     pack_b(B, ldb, trans_b, n, k0, std::min(kKc, k - k0), ws.b.data() + k0 * npad);
 
@@ -231,13 +250,13 @@ void drive(Index m, Index n, Index k, AOperand A, const float* B, Index ldb, boo
   const Kernel micro_kernel = kernel();
   auto work = [&](int t) {
     std::vector<float>& abuf = ws.a[static_cast<std::size_t>(t)];
-    if (!A.panels) abuf.resize(static_cast<std::size_t>(kMc * kKc));
+    if (!A.panels) grow(abuf, kMc * kKc);
     for (Index item = t; item < items; item += T) {
       const Index i0 = (item / chunks) * kMc, mc = std::min(kMc, m - i0);
       const Index c0 = (item % chunks) * chunk, c1 = std::min(n, c0 + chunk);
       for (Index k0 = 0; k0 < k; k0 += kKc) {
         const Index kc = std::min(kKc, k - k0);
-        if (!A.panels) pack_a(A.data, A.ld, m, i0, mc, k0, kc, abuf.data());
+        if (!A.panels) pack_a(A.data, A.ld, A.trans, m, i0, mc, k0, kc, abuf.data());
         const Store st{k0 == 0, beta};
         const float* bpanel = ws.b.data() + k0 * npad;
         auto tile = [&](Index r0, Index j0) {
@@ -284,6 +303,20 @@ void sgemm(Index m, Index n, Index k, const float* A, Index lda, const float* B,
     throw RuntimeError("sgemm: inconsistent shapes or leading dimensions");
   if (m == 0 || n == 0) return;
   drive(m, n, k, AOperand{A, lda, false}, B, ldb, trans_b, beta, COperand{C, ldc, false}, threads);
+}
+
+void sgemm_tn(const Eigen::Ref<const MatrixF>& A, const Eigen::Ref<const MatrixF>& B, float beta,
+              Eigen::Ref<MatrixF> C, int threads) {
+  const Index m = A.cols(), k = A.rows(), n = B.cols();
+  if (B.rows() != k || C.rows() != m || C.cols() != n)
+    throw RuntimeError("sgemm_tn: A^T is " + std::to_string(m) + " x " + std::to_string(k) +
+                       ", B is " + std::to_string(B.rows()) + " x " + std::to_string(n) +
+                       ", C is " + std::to_string(C.rows()) + " x " + std::to_string(C.cols()));
+  check(m, n, k, std::max<Index>(1, B.outerStride()), false, threads);
+  if (m == 0 || n == 0) return;
+  drive(m, n, k, AOperand{A.data(), std::max<Index>(1, A.outerStride()), false, true}, B.data(),
+        std::max<Index>(1, B.outerStride()), false, beta,
+        COperand{C.data(), std::max<Index>(1, C.outerStride()), false}, threads);
 }
 
 void sgemm_panel_a(Index m, Index n, Index k, const float* A, const float* B, Index ldb,

@@ -23,6 +23,7 @@
 
 #include "cmaes_internal.hpp"
 #include "neurocma/core/error.hpp"
+#include "neurocma/core/gemm.hpp"
 #include "neurocma/core/normal.hpp"
 #include "neurocma/optim/lm_transform.hpp"
 
@@ -150,8 +151,8 @@ struct CmaEs::Impl {
   Vector diagC;
   // lm: direction vectors as columns
   Matrix lm_V;
-  MatrixF lm_Vf;                               // float copy of lm_V for single-precision sampling
-  MatrixF lm_zf, lm_wf, lm_tf, lm_twf, lm_yf;  // sampling buffers, reused
+  MatrixF lm_Vf;  // float copy of lm_V for single-precision sampling
+  MatrixF lm_zf, lm_wf, lm_tf, lm_twf, lm_yf, lm_gf;  // sampling buffers, reused
   double lm_std = 1.0;  // empirical per-coordinate std / sigma of the last sample (tolx)
 
   // ---- per generation
@@ -311,15 +312,21 @@ void CmaEs::Impl::sample_y(Index cols) {
         Y.leftCols(cols) = Z.leftCols(cols);
         break;
       }
-      const LmProduct P = lm_product(lm_V, lm_cd, used);
       if (opt.single_precision) {
+        // Gram matrix in float too: it only shapes the small correction term.
+        lm_gf.resize(used, used);
+        sgemm_tn(lm_Vf.leftCols(used), lm_Vf.leftCols(used), 0.0f, lm_gf);
+        const LmProduct P = lm_product_from_gram(lm_gf.cast<double>(), lm_cd, used);
         lm_zf = Z.leftCols(cols).cast<float>();
-        lm_wf.noalias() = lm_Vf.leftCols(used).transpose() * lm_zf;
+        lm_wf.resize(used, cols);
+        lm_yf.resize(n, cols);
+        sgemm_tn(lm_Vf.leftCols(used), lm_zf, 0.0f, lm_wf);  // V^T Z
         lm_tf = P.T.cast<float>();
         lm_twf.noalias() = lm_tf.triangularView<Eigen::Lower>() * lm_wf;
-        lm_yf.noalias() = lm_Vf.leftCols(used) * lm_twf;
+        sgemm(lm_Vf.leftCols(used), lm_twf, false, 0.0f, lm_yf);  // V (T V^T Z)
         Y.leftCols(cols) = P.alpha * Z.leftCols(cols) + lm_yf.cast<double>();
       } else {
+        const LmProduct P = lm_product(lm_V, lm_cd, used);
         const Matrix W = lm_V.leftCols(used).transpose() * Z.leftCols(cols);
         const Matrix TW = P.T.triangularView<Eigen::Lower>() * W;
         Y.leftCols(cols) = P.alpha * Z.leftCols(cols);

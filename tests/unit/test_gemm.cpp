@@ -67,6 +67,19 @@ TEST_P(Sgemm, MatchesDoublePrecisionProductOnEdgeShapes) {
   }
 }
 
+TEST_P(Sgemm, TransposedAMatchesTheDoubleProduct) {
+  // LM-MA-ES's V^T Z: few rows, long depth.
+  for (const Index m : {30, 45}) {
+    const Index k = 700, n = 23;
+    const MatrixF A = uniform(k, m, 16), B = uniform(k, n, 17);
+    const Matrix ref = A.cast<double>().transpose() * B.cast<double>();
+    const Matrix absprod = A.cast<double>().cwiseAbs().transpose() * B.cast<double>().cwiseAbs();
+    MatrixF C(m, n);
+    sgemm_tn(A, B, 0.0f, C);
+    expect_close(C, ref, absprod, k);
+  }
+}
+
 TEST_P(Sgemm, BetaScalesTheOldValuesAndStridedOperandsWork) {
   const Index m = 70, n = 13, k = 300;
   const MatrixF Abig = uniform(m + 5, k + 2, 3), Bbig = uniform(k + 7, n + 1, 4);

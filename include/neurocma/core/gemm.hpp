@@ -35,6 +35,10 @@ void sgemm(Index m, Index n, Index k, const float* A, Index lda, const float* B,
 void sgemm(const Eigen::Ref<const MatrixF>& A, const Eigen::Ref<const MatrixF>& B, bool trans_b,
            float beta, Eigen::Ref<MatrixF> C, int threads = 0);
 
+// C = beta * C + A^T * B (A is k x m).
+void sgemm_tn(const Eigen::Ref<const MatrixF>& A, const Eigen::Ref<const MatrixF>& B, float beta,
+              Eigen::Ref<MatrixF> C, int threads = 0);
+
 // Panel layout: a matrix with m rows kept as ceil(m / kGemmPanel) panels,
 // panel p holding rows [32p, 32p + 32) as a column-major 32 x cols block
 // (rows past m zero). It is the layout sgemm() packs A into, so an A in

@@ -26,6 +26,9 @@ struct LmProduct {
 // The compact form of F_{used-1} ... F_0 for directions V(:, 0:used) and
 // weights c = cd(0:used).
 LmProduct lm_product(const Matrix& V, const Vector& cd, Index used);
+// The same from the Gram matrix G = V^T V (used x used; only its upper
+// triangle is read), for callers that form G another way (in float).
+LmProduct lm_product_from_gram(const Matrix& G, const Vector& cd, Index used);
 
 // Y <- F_{used-1} ... F_0 Y one direction at a time: the reference.
 void lm_transform_reference(Eigen::Ref<Matrix> Y, const Matrix& V, const Vector& cd, Index used);
