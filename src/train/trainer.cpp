@@ -274,8 +274,12 @@ RunResult train(const Mlp& mlp, const Splits& splits, TrainingMethod& method,
       }
       if (start + batch_size < n) {
         st.batch_start = start + batch_size;
+        // Ask stop_now() first: a signal landing between the two calls then
+        // still finds checkpoint_due() true, so a stop always follows a save
+        // (in the other order it sometimes left no job state at all).
+        const bool stop_now = hooks.stop_now && hooks.stop_now();
         if (hooks.checkpoint_due && hooks.checkpoint_due(false, st.epoch)) save();
-        if (hooks.stop_now && hooks.stop_now()) {
+        if (stop_now) {
           stopped_mid_epoch = true;
           break;
         }
@@ -310,8 +314,9 @@ RunResult train(const Mlp& mlp, const Splits& splits, TrainingMethod& method,
     }
     const std::string opt_reason = method.stop_reason();
     const bool finished = stop || !opt_reason.empty() || st.epoch >= settings.max_epochs;
+    const bool stop_now = !keep_going || (hooks.stop_now && hooks.stop_now());
     if (!finished && hooks.checkpoint_due && hooks.checkpoint_due(true, st.epoch)) save();
-    if (!keep_going || (hooks.stop_now && hooks.stop_now())) {
+    if (stop_now) {
       reason = "interrupted";
       break;
     }

@@ -145,6 +145,41 @@ TEST(Checkpoint, StopNowEndsTheRunAfterSavingAndResumeFinishesIt) {
               "adam stopped mid-epoch");
 }
 
+// The signal lands while stop_now() runs (it polls the scheduler first), so
+// checkpoint_due() only sees it when asked after stop_now(). The run must
+// still save before it stops; asked the other way round it stopped unsaved.
+TEST(Checkpoint, ASignalArrivingInsideStopNowIsStillSaved) {
+  const Splits s = toy_splits();
+  Harness ref(Kind::kAdam, 3, 3);
+  const RunResult full = train(ref.mlp, s, *ref.method, ref.ts, ref.p0, ref.shuffle);
+
+  Harness first(Kind::kAdam, 3, 3);
+  bool signalled = false;
+  int polls = 0, saves = 0;
+  TrainState saved;
+  TrainHooks hooks;
+  hooks.checkpoint_due = [&](bool, int) { return signalled; };
+  hooks.save = [&](const TrainState& st) {
+    saved = st;
+    ++saves;
+  };
+  hooks.stop_now = [&] {
+    if (++polls == 5) signalled = true;
+    return signalled;
+  };
+  const RunResult cut =
+      train(first.mlp, s, *first.method, first.ts, first.p0, first.shuffle, hooks);
+  EXPECT_EQ(cut.stop_reason, "interrupted");
+  ASSERT_EQ(saves, 1);
+
+  Harness second(Kind::kAdam, 3, 3);
+  TrainHooks resume;
+  resume.resume = &saved;
+  expect_same(full,
+              train(second.mlp, s, *second.method, second.ts, second.p0, second.shuffle, resume),
+              "adam signalled inside stop_now");
+}
+
 TEST(Checkpoint, StateOfAnotherMethodIsRefused) {
   const Splits s = toy_splits();
   Harness adam(Kind::kAdam, 1, 1);

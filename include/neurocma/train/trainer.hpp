@@ -191,8 +191,8 @@ struct TrainHooks {
   // interrupted at (epoch_end = true). Returning true has save() called.
   std::function<bool(bool epoch_end, int epochs_done)> checkpoint_due;
   std::function<void(const TrainState&)> save;
-  // Polled after every mini-batch (after a possible save): true ends the run
-  // at once with stop_reason "interrupted".
+  // Polled after every mini-batch, just before checkpoint_due(): true ends
+  // the run, after that save if one is due, with stop_reason "interrupted".
   std::function<bool()> stop_now;
 };
 
