@@ -119,6 +119,21 @@ TEST(Checkpoint, ResumeFromAnySavedStateIsBitIdentical) {
   std::filesystem::remove_all(dir);
 }
 
+namespace {
+
+// A fresh Adam harness (seeds 3, 3) resumed from `saved` ends like `full`.
+void expect_adam_resume_finishes(const Splits& s, const RunResult& full, const TrainState& saved,
+                                 const std::string& what) {
+  Harness second(Kind::kAdam, 3, 3);
+  TrainHooks resume;
+  resume.resume = &saved;
+  expect_same(full,
+              train(second.mlp, s, *second.method, second.ts, second.p0, second.shuffle, resume),
+              what);
+}
+
+}  // namespace
+
 TEST(Checkpoint, StopNowEndsTheRunAfterSavingAndResumeFinishesIt) {
   const Splits s = toy_splits();
   Harness ref(Kind::kAdam, 3, 3);
@@ -137,12 +152,7 @@ TEST(Checkpoint, StopNowEndsTheRunAfterSavingAndResumeFinishesIt) {
   EXPECT_EQ(saved.epoch, 1);
   EXPECT_GT(saved.batch_start, 0);
 
-  Harness second(Kind::kAdam, 3, 3);
-  TrainHooks resume;
-  resume.resume = &saved;
-  expect_same(full,
-              train(second.mlp, s, *second.method, second.ts, second.p0, second.shuffle, resume),
-              "adam stopped mid-epoch");
+  expect_adam_resume_finishes(s, full, saved, "adam stopped mid-epoch");
 }
 
 // The signal lands while stop_now() runs (it polls the scheduler first), so
@@ -172,12 +182,7 @@ TEST(Checkpoint, ASignalArrivingInsideStopNowIsStillSaved) {
   EXPECT_EQ(cut.stop_reason, "interrupted");
   ASSERT_EQ(saves, 1);
 
-  Harness second(Kind::kAdam, 3, 3);
-  TrainHooks resume;
-  resume.resume = &saved;
-  expect_same(full,
-              train(second.mlp, s, *second.method, second.ts, second.p0, second.shuffle, resume),
-              "adam signalled inside stop_now");
+  expect_adam_resume_finishes(s, full, saved, "adam signalled inside stop_now");
 }
 
 TEST(Checkpoint, StateOfAnotherMethodIsRefused) {
