@@ -47,8 +47,6 @@ void pack_b(const float* B, Index ldb, bool trans_b, Index n, Index k0, Index kc
   }
 }
 
-// A rows [i0, i0 + mc), columns [k0, k0 + kc) into slivers of kMr x kc,
-// column by column, zero-padded past row m.
 // op(A) rows [i0, i0 + mc), columns [k0, k0 + kc) into slivers of kMr x kc,
 // column by column, zero-padded past row m. op(A)(i, p) = A[i + p lda], or
 // A[p + i lda] with trans_a.
@@ -213,8 +211,15 @@ struct COperand {
   bool panels;
 };
 
+// Every entry point ends here, and the shapes are checked here once: leading
+// dimensions only where an operand is column-major.
 void drive(Index m, Index n, Index k, AOperand A, const float* B, Index ldb, bool trans_b,
            float beta, COperand C, int threads) {
+  if (m < 0 || n < 0 || k < 0 || threads < 0 || ldb < std::max<Index>(1, trans_b ? n : k) ||
+      (!A.panels && A.ld < std::max<Index>(1, A.trans ? k : m)) ||
+      (!C.panels && C.ld < std::max<Index>(1, m)))
+    throw RuntimeError("sgemm: inconsistent shapes or leading dimensions");
+  if (m == 0 || n == 0) return;
   if (threads == 0) threads = g_threads;
   auto c_at = [&](Index i, Index j) -> float* {
     return C.panels ? C.data + (i / kMr) * n * kMr + j * kMr + i % kMr : C.data + i + j * C.ld;
@@ -289,19 +294,15 @@ void drive(Index m, Index n, Index k, AOperand A, const float* B, Index ldb, boo
   for (std::thread& th : pool) th.join();
 }
 
-void check(Index m, Index n, Index k, Index ldb, bool trans_b, int threads) {
-  if (m < 0 || n < 0 || k < 0 || ldb < std::max<Index>(1, trans_b ? n : k) || threads < 0)
-    throw RuntimeError("sgemm: inconsistent shapes or leading dimensions");
+// "r x c" of an Eigen operand, for shape errors.
+std::string dims(Index rows, Index cols) {
+  return std::to_string(rows) + " x " + std::to_string(cols);
 }
 
 }  // namespace
 
 void sgemm(Index m, Index n, Index k, const float* A, Index lda, const float* B, Index ldb,
            bool trans_b, float beta, float* C, Index ldc, int threads) {
-  check(m, n, k, ldb, trans_b, threads);
-  if (lda < std::max<Index>(1, m) || ldc < std::max<Index>(1, m))
-    throw RuntimeError("sgemm: inconsistent shapes or leading dimensions");
-  if (m == 0 || n == 0) return;
   drive(m, n, k, AOperand{A, lda, false}, B, ldb, trans_b, beta, COperand{C, ldc, false}, threads);
 }
 
@@ -309,11 +310,8 @@ void sgemm_tn(const Eigen::Ref<const MatrixF>& A, const Eigen::Ref<const MatrixF
               Eigen::Ref<MatrixF> C, int threads) {
   const Index m = A.cols(), k = A.rows(), n = B.cols();
   if (B.rows() != k || C.rows() != m || C.cols() != n)
-    throw RuntimeError("sgemm_tn: A^T is " + std::to_string(m) + " x " + std::to_string(k) +
-                       ", B is " + std::to_string(B.rows()) + " x " + std::to_string(n) +
-                       ", C is " + std::to_string(C.rows()) + " x " + std::to_string(C.cols()));
-  check(m, n, k, std::max<Index>(1, B.outerStride()), false, threads);
-  if (m == 0 || n == 0) return;
+    throw RuntimeError("sgemm_tn: A^T is " + dims(m, k) + ", B is " + dims(B.rows(), n) +
+                       ", C is " + dims(C.rows(), C.cols()));
   drive(m, n, k, AOperand{A.data(), std::max<Index>(1, A.outerStride()), false, true}, B.data(),
         std::max<Index>(1, B.outerStride()), false, beta,
         COperand{C.data(), std::max<Index>(1, C.outerStride()), false}, threads);
@@ -321,19 +319,11 @@ void sgemm_tn(const Eigen::Ref<const MatrixF>& A, const Eigen::Ref<const MatrixF
 
 void sgemm_panel_a(Index m, Index n, Index k, const float* A, const float* B, Index ldb,
                    bool trans_b, float beta, float* C, Index ldc, int threads) {
-  check(m, n, k, ldb, trans_b, threads);
-  if (ldc < std::max<Index>(1, m))
-    throw RuntimeError("sgemm: inconsistent shapes or leading dimensions");
-  if (m == 0 || n == 0) return;
   drive(m, n, k, AOperand{A, 0, true}, B, ldb, trans_b, beta, COperand{C, ldc, false}, threads);
 }
 
 void sgemm_panel_c(Index m, Index n, Index k, const float* A, Index lda, const float* B, Index ldb,
                    bool trans_b, float beta, float* C, int threads) {
-  check(m, n, k, ldb, trans_b, threads);
-  if (lda < std::max<Index>(1, m))
-    throw RuntimeError("sgemm: inconsistent shapes or leading dimensions");
-  if (m == 0 || n == 0) return;
   drive(m, n, k, AOperand{A, lda, false}, B, ldb, trans_b, beta, COperand{C, 0, true}, threads);
 }
 
@@ -342,10 +332,9 @@ void sgemm(const Eigen::Ref<const MatrixF>& A, const Eigen::Ref<const MatrixF>& 
   const Index k = A.cols();
   const Index n = trans_b ? B.rows() : B.cols();
   if ((trans_b ? B.cols() : B.rows()) != k || C.rows() != A.rows() || C.cols() != n)
-    throw RuntimeError("sgemm: A is " + std::to_string(A.rows()) + " x " +
-                       std::to_string(A.cols()) + ", B is " + std::to_string(B.rows()) + " x " +
-                       std::to_string(B.cols()) + (trans_b ? " (transposed)" : "") + ", C is " +
-                       std::to_string(C.rows()) + " x " + std::to_string(C.cols()));
+    throw RuntimeError("sgemm: A is " + dims(A.rows(), A.cols()) + ", B is " +
+                       dims(B.rows(), B.cols()) + (trans_b ? " (transposed)" : "") + ", C is " +
+                       dims(C.rows(), C.cols()));
   sgemm(A.rows(), n, k, A.data(), std::max<Index>(1, A.outerStride()), B.data(),
         std::max<Index>(1, B.outerStride()), trans_b, beta, C.data(),
         std::max<Index>(1, C.outerStride()), threads);

@@ -1,8 +1,6 @@
 // Compact form of the LM-MA-ES transform (see lm_transform.hpp).
 #include "neurocma/optim/lm_transform.hpp"
 
-#include <algorithm>
-
 namespace neurocma {
 
 LmProduct lm_product(const Matrix& V, const Vector& cd, Index used) {
