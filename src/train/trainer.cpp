@@ -259,6 +259,17 @@ RunResult train(const Mlp& mlp, const Splits& splits, TrainingMethod& method,
     saving += std::chrono::duration<double>(Clock::now() - s0).count();
   };
 
+  // After a mini-batch (epoch_end false) or an epoch: saves if a checkpoint
+  // is due and `may_save`, and says whether to stop (`stop` already decided,
+  // or stop_now()). stop_now() is asked first, so a signal landing between
+  // the two calls still finds checkpoint_due() true: a stop always follows a
+  // save (in the other order it sometimes left no job state at all).
+  auto save_then_stop = [&](bool epoch_end, bool may_save, bool stop) {
+    const bool stop_now = stop || (hooks.stop_now && hooks.stop_now());
+    if (may_save && hooks.checkpoint_due && hooks.checkpoint_due(epoch_end, st.epoch)) save();
+    return stop_now;
+  };
+
   RunResult result;
   std::string reason = "max_epochs";
   bool stopped_mid_epoch = false;
@@ -274,12 +285,7 @@ RunResult train(const Mlp& mlp, const Splits& splits, TrainingMethod& method,
       }
       if (start + batch_size < n) {
         st.batch_start = start + batch_size;
-        // Ask stop_now() first: a signal landing between the two calls then
-        // still finds checkpoint_due() true, so a stop always follows a save
-        // (in the other order it sometimes left no job state at all).
-        const bool stop_now = hooks.stop_now && hooks.stop_now();
-        if (hooks.checkpoint_due && hooks.checkpoint_due(false, st.epoch)) save();
-        if (stop_now) {
+        if (save_then_stop(false, true, false)) {
           stopped_mid_epoch = true;
           break;
         }
@@ -314,9 +320,7 @@ RunResult train(const Mlp& mlp, const Splits& splits, TrainingMethod& method,
     }
     const std::string opt_reason = method.stop_reason();
     const bool finished = stop || !opt_reason.empty() || st.epoch >= settings.max_epochs;
-    const bool stop_now = !keep_going || (hooks.stop_now && hooks.stop_now());
-    if (!finished && hooks.checkpoint_due && hooks.checkpoint_due(true, st.epoch)) save();
-    if (stop_now) {
+    if (save_then_stop(true, !finished, !keep_going)) {
       reason = "interrupted";
       break;
     }
