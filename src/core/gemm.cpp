@@ -74,10 +74,15 @@ void pack_a(const float* A, Index lda, bool trans_a, Index m, Index i0, Index mc
 }
 
 // How a micro-tile is written: the first k block overwrites (beta = 0) or
-// scales C; later blocks add to it.
+// scales C; later blocks add to it. On the last k block, bias (the tile's
+// first column's entry, or null) is added per column and relu applied, while
+// the tile is still in registers.
 struct Store {
   bool first;
   float beta;
+  bool last = false;
+  const float* bias = nullptr;
+  bool relu = false;
 };
 
 // C(0:rows, 0:cols) (+)= a (kMr x kc, packed) * b (kc x kNr, packed).
@@ -99,6 +104,10 @@ void portable_kernel(Index kc, const float* a, const float* b, float* c, Index l
         x = st.beta * x + acc[j][r];
       else
         x = acc[j][r];
+      if (st.last) {
+        if (st.bias != nullptr) x = x + st.bias[j];
+        if (st.relu) x = std::max(x, 0.0f);
+      }
     }
 }
 
@@ -145,6 +154,17 @@ void avx512_kernel(Index kc, const float* a, const float* b, float* c, Index ldc
       } else {
         r0 = _mm512_add_ps(c0, r0);
         r1 = _mm512_add_ps(c1, r1);
+      }
+    }
+    if (st.last) {
+      if (st.bias != nullptr) {
+        const __m512 bj = _mm512_set1_ps(st.bias[j]);
+        r0 = _mm512_add_ps(r0, bj);
+        r1 = _mm512_add_ps(r1, bj);
+      }
+      if (st.relu) {  // max(0, r) returns r when r is NaN: NaN stays NaN, as with std::max
+        r0 = _mm512_max_ps(_mm512_setzero_ps(), r0);
+        r1 = _mm512_max_ps(_mm512_setzero_ps(), r1);
       }
     }
     _mm512_mask_storeu_ps(cj, m0, r0);
@@ -214,7 +234,7 @@ struct COperand {
 // Every entry point ends here, and the shapes are checked here once: leading
 // dimensions only where an operand is column-major.
 void drive(Index m, Index n, Index k, AOperand A, const float* B, Index ldb, bool trans_b,
-           float beta, COperand C, int threads) {
+           float beta, COperand C, int threads, const SgemmEpilogue& epi = {}) {
   if (m < 0 || n < 0 || k < 0 || threads < 0 || ldb < std::max<Index>(1, trans_b ? n : k) ||
       (!A.panels && A.ld < std::max<Index>(1, A.trans ? k : m)) ||
       (!C.panels && C.ld < std::max<Index>(1, m)))
@@ -225,11 +245,13 @@ void drive(Index m, Index n, Index k, AOperand A, const float* B, Index ldb, boo
     return C.panels ? C.data + (i / kMr) * n * kMr + j * kMr + i % kMr : C.data + i + j * C.ld;
   };
   const Index ldc = C.panels ? kMr : C.ld;
-  if (k == 0) {  // C = beta C
+  if (k == 0) {  // C = beta C, then the epilogue
     for (Index j = 0; j < n; ++j)
       for (Index i = 0; i < m; ++i) {
         float* x = c_at(i, j);
         *x = beta == 0.0f ? 0.0f : beta * *x;
+        if (epi.col_bias != nullptr) *x = *x + epi.col_bias[j];
+        if (epi.relu) *x = std::max(*x, 0.0f);
       }
     return;
   }
@@ -262,11 +284,14 @@ void drive(Index m, Index n, Index k, AOperand A, const float* B, Index ldb, boo
       for (Index k0 = 0; k0 < k; k0 += kKc) {
         const Index kc = std::min(kKc, k - k0);
         if (!A.panels) pack_a(A.data, A.ld, A.trans, m, i0, mc, k0, kc, abuf.data());
-        const Store st{k0 == 0, beta};
+        const bool last = k0 + kc == k;
         const float* bpanel = ws.b.data() + k0 * npad;
         auto tile = [&](Index r0, Index j0) {
           const float* as = A.panels ? A.data + ((i0 + r0) / kMr) * k * kMr + k0 * kMr
                                      : abuf.data() + (r0 / kMr) * kc * kMr;
+          const Store st{k0 == 0, beta, last,
+                         last && epi.col_bias != nullptr ? epi.col_bias + j0 : nullptr,
+                         last && epi.relu};
           micro_kernel(kc, as, bpanel + (j0 / kNr) * kc * kNr, c_at(i0 + r0, j0), ldc,
                        std::min(kMr, mc - r0), std::min(kNr, n - j0), st);
         };
@@ -302,8 +327,10 @@ std::string dims(Index rows, Index cols) {
 }  // namespace
 
 void sgemm(Index m, Index n, Index k, const float* A, Index lda, const float* B, Index ldb,
-           bool trans_b, float beta, float* C, Index ldc, int threads) {
-  drive(m, n, k, AOperand{A, lda, false}, B, ldb, trans_b, beta, COperand{C, ldc, false}, threads);
+           bool trans_b, float beta, float* C, Index ldc, int threads,
+           const SgemmEpilogue& epilogue) {
+  drive(m, n, k, AOperand{A, lda, false}, B, ldb, trans_b, beta, COperand{C, ldc, false}, threads,
+        epilogue);
 }
 
 void sgemm_tn(const Eigen::Ref<const MatrixF>& A, const Eigen::Ref<const MatrixF>& B, float beta,
@@ -328,7 +355,7 @@ void sgemm_panel_c(Index m, Index n, Index k, const float* A, Index lda, const f
 }
 
 void sgemm(const Eigen::Ref<const MatrixF>& A, const Eigen::Ref<const MatrixF>& B, bool trans_b,
-           float beta, Eigen::Ref<MatrixF> C, int threads) {
+           float beta, Eigen::Ref<MatrixF> C, int threads, const SgemmEpilogue& epilogue) {
   const Index k = A.cols();
   const Index n = trans_b ? B.rows() : B.cols();
   if ((trans_b ? B.cols() : B.rows()) != k || C.rows() != A.rows() || C.cols() != n)
@@ -337,7 +364,7 @@ void sgemm(const Eigen::Ref<const MatrixF>& A, const Eigen::Ref<const MatrixF>& 
                        dims(C.rows(), C.cols()));
   sgemm(A.rows(), n, k, A.data(), std::max<Index>(1, A.outerStride()), B.data(),
         std::max<Index>(1, B.outerStride()), trans_b, beta, C.data(),
-        std::max<Index>(1, C.outerStride()), threads);
+        std::max<Index>(1, C.outerStride()), threads, epilogue);
 }
 
 }  // namespace neurocma

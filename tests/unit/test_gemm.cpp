@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "neurocma/core/error.hpp"
@@ -93,6 +94,36 @@ TEST_P(Sgemm, BetaScalesTheOldValuesAndStridedOperandsWork) {
                          A.cast<double>().cwiseAbs() * B.cast<double>().cwiseAbs();
   expect_close(Cbig.topRows(m), ref, absprod, k + 1);
   EXPECT_EQ(Cbig.bottomRows(3), C0.bottomRows(3));  // rows outside the view untouched
+}
+
+TEST_P(Sgemm, EpilogueGivesTheBitsOfBiasAndReluAppliedAfterwards) {
+  // One k block (the first layer's 196), several (600), and none; with beta.
+  for (const Index k : {Index{196}, Index{600}, Index{0}}) {
+    for (const float beta : {0.0f, 0.5f}) {
+      const Index m = 45, n = 23;
+      MatrixF A = uniform(m, k, 20);
+      const MatrixF B = uniform(k, n, 21), C0 = uniform(m, n, 22);
+      if (k > 0) A(3, 0) = std::nanf("");  // a NaN row must stay NaN through relu
+      const MatrixF bias = uniform(1, n, 23);
+      MatrixF plain = C0;
+      sgemm(A, B, false, beta, plain);
+      plain.rowwise() += bias.row(0);
+      const MatrixF with_relu_ref = plain.cwiseMax(0.0f);
+      MatrixF biased = C0, fused = C0;
+      sgemm(A, B, false, beta, biased, 0, SgemmEpilogue{bias.data(), false});
+      sgemm(A, B, false, beta, fused, 2, SgemmEpilogue{bias.data(), true});
+      SCOPED_TRACE(testing::Message() << "k " << k << " beta " << beta);
+      // Bitwise, NaN included (operator== would call NaN != NaN).
+      ASSERT_EQ(0, std::memcmp(biased.data(), plain.data(), sizeof(float) * plain.size()));
+      ASSERT_EQ(
+          0, std::memcmp(fused.data(), with_relu_ref.data(), sizeof(float) * with_relu_ref.size()));
+      if (k > 0) {
+        EXPECT_TRUE(std::isnan(fused(3, 0)));
+      }
+      EXPECT_GT((fused.array() == 0.0f).count(), 0);  // relu did clip something
+      EXPECT_GT((fused.array() > 0.0f).count(), 0);
+    }
+  }
 }
 
 TEST_P(Sgemm, ThreadCountDoesNotChangeTheBits) {

@@ -22,18 +22,28 @@
 
 namespace neurocma {
 
-// C = beta * C + A * op(B), all column-major.
+// Applied to C after the product, while each tile is still in registers:
+// C(:, j) += col_bias[j] (col_bias has n entries, or is null), then, with
+// relu, C = max(C, 0). The same float operations as doing it afterwards, so
+// the same bits. The population's first layer uses it for its bias and relu.
+struct SgemmEpilogue {
+  const float* col_bias = nullptr;
+  bool relu = false;
+};
+
+// C = beta * C + A * op(B), all column-major, then the epilogue.
 //   A: m x k (leading dimension lda); C: m x n (ldc).
 //   op(B) = B, k x n (ldb), or with trans_b, B^T where B is n x k (ldb).
 // beta is 0 (C is overwritten, its old values never read) or any factor.
 // threads >= 1 split the rows of C (0: sgemm_threads()); the result does not
 // depend on it.
 void sgemm(Index m, Index n, Index k, const float* A, Index lda, const float* B, Index ldb,
-           bool trans_b, float beta, float* C, Index ldc, int threads = 0);
+           bool trans_b, float beta, float* C, Index ldc, int threads = 0,
+           const SgemmEpilogue& epilogue = {});
 
-// Eigen front end: C = beta * C + A * B (or A * B^T with trans_b).
+// Eigen front end: C = beta * C + A * B (or A * B^T with trans_b), then the epilogue.
 void sgemm(const Eigen::Ref<const MatrixF>& A, const Eigen::Ref<const MatrixF>& B, bool trans_b,
-           float beta, Eigen::Ref<MatrixF> C, int threads = 0);
+           float beta, Eigen::Ref<MatrixF> C, int threads = 0, const SgemmEpilogue& epilogue = {});
 
 // C = beta * C + A^T * B (A is k x m).
 void sgemm_tn(const Eigen::Ref<const MatrixF>& A, const Eigen::Ref<const MatrixF>& B, float beta,
