@@ -86,6 +86,43 @@ void BM_PopulationReference(benchmark::State& state) {
 }
 BENCHMARK(BM_PopulationReference)->Args({100, 256})->Unit(benchmark::kMillisecond);
 
+// One whole-model CMA-ES training generation as the trainer runs it (sample,
+// evaluate the population on a batch of a 50,000-sample training set, tell),
+// for the variant in range(0): 0 = sep, 1 = lm. The per-generation time of the
+// Python side-by-side (bench/peer_sep_cmaes_training.py) is measured the same way.
+void BM_TrainingGeneration(benchmark::State& state) {
+  const CmaVariant variant = state.range(0) == 0 ? CmaVariant::kSep : CmaVariant::kLm;
+  const Index lambda = state.range(1), batch = state.range(2);
+  Dataset d = synthetic(50000, 196, 10, 5);
+  advise_huge_pages(d.X.data(), sizeof(double) * static_cast<std::size_t>(d.X.size()));
+  Mlp mlp({196, {32}, 10, Activation::kRelu});
+  Rng rng(6);
+  Vector params = mlp.init(rng);
+  CmaMethodOptions opt;
+  opt.cma.variant = variant;
+  opt.cma.popsize = lambda;
+  opt.cma.sigma0 = 0.05;
+  opt.blocks = {ParamBlock{0, mlp.num_params()}};
+  opt.batch_size = batch;
+  SerialEvaluator eval(mlp);
+  CmaMethod method(mlp, params, opt, Rng(7), eval);
+  std::vector<Index> order(static_cast<size_t>(d.size()));
+  std::iota(order.begin(), order.end(), Index{0});
+  shuffle(order.begin(), order.end(), rng);
+  Counters c;
+  Index start = 0;
+  for (auto _ : state) {
+    if (start + batch > d.size()) start = 0;
+    method.train_batch(params, Batch{&d, order.data() + start, batch}, c);
+    start += batch;
+  }
+  state.SetLabel(to_string(variant));
+}
+BENCHMARK(BM_TrainingGeneration)
+    ->Args({0, 100, 256})
+    ->Args({1, 100, 256})
+    ->Unit(benchmark::kMillisecond);
+
 // The machine's float GEMM throughput at the population's first-layer shape
 // (batch x 196) * (196 x 32*lambda), and at a large square shape.
 void BM_Gemm(benchmark::State& state) {

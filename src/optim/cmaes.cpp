@@ -631,10 +631,9 @@ void CmaEs::materialize(Index c0, Index c1, Eigen::Ref<Matrix> candidates) {
   s.draw_columns(c0, c1, candidates);
 }
 
+// Y = scale .* Z is left to tell(), which forms it for the selected columns only.
 void CmaEs::Impl::draw_columns(Index c0, Index c1, Eigen::Ref<Matrix> x) {
-  const Index w = c1 - c0;
-  recipe.draw(c0, c1, Z.middleCols(c0, w), x);
-  Y.middleCols(c0, w) = recipe.scale.asDiagonal() * Z.middleCols(c0, w);
+  recipe.draw(c0, c1, Z.middleCols(c0, c1 - c0), x);
   for (Index j = c0; j < c1; ++j) drawn[static_cast<std::size_t>(j)] = 1;
 }
 
@@ -652,14 +651,18 @@ void CmaEs::tell(const Eigen::Ref<const Vector>& fitness) {
   auto key = [&](Index j) { return std::isfinite(fitness(j)) ? fitness(j) : kInf; };
   std::stable_sort(order.begin(), order.end(), [&](Index a, Index b) { return key(a) < key(b); });
   if (s.lazy) {
-    // Draw the selected columns that other ranks evaluated (shared sampling).
+    // Only the selected columns (nonzero weight, and the best) enter the
+    // update: draw those that other ranks evaluated (shared sampling), and
+    // form their y = scale .* z.
     s.x_scratch.resize(s.n);
     for (Index i = 0; i < s.lambda; ++i) {
       const Index j = order[static_cast<std::size_t>(i)];
-      if ((s.weights(i) != 0.0 || i == 0) && !s.drawn[static_cast<std::size_t>(j)]) {
+      if (s.weights(i) == 0.0 && i != 0) continue;
+      if (!s.drawn[static_cast<std::size_t>(j)]) {
         Eigen::Map<Matrix> x(s.x_scratch.data(), s.n, 1);
         s.draw_columns(j, j + 1, x);
       }
+      s.Y.col(j) = s.recipe.scale.cwiseProduct(s.Z.col(j));
     }
     s.lazy = false;
   }

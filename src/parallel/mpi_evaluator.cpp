@@ -169,11 +169,7 @@ void MpiPopulationEvaluator::evaluate_shared(SharedGeneration& generation, const
   if (local_only(batch)) {
     // Drawing counts as part of the evaluation here, as it does on every
     // rank of a group (1-rank and P-rank timings compare like with like).
-    run_locally([&] {
-      m_contiguous.resize(n, lambda);
-      generation.materialize(0, lambda, m_contiguous);
-      m_local->evaluate(m_contiguous, batch, fitness);
-    });
+    run_locally([&] { m_local->evaluate_columns(generation, 0, lambda, batch, fitness); });
     return;
   }
   m_recipe.resize(static_cast<std::size_t>(2 * n + 2));
@@ -185,9 +181,7 @@ void MpiPopulationEvaluator::evaluate_shared(SharedGeneration& generation, const
       kEvalRecipe, n, lambda, batch, r.mirror_from,
       [&](Index, Index) { return std::make_pair(m_recipe.data(), 2 * n + 2); },
       [&](Index own, Eigen::Ref<Vector> out) {
-        m_contiguous.resize(n, own);
-        generation.materialize(0, own, m_contiguous);
-        m_local->evaluate(m_contiguous, batch, out);
+        m_local->evaluate_columns(generation, 0, own, batch, out);
       },
       fitness);
 }
@@ -298,7 +292,7 @@ void serve_evaluations(RankGroup& group, PopulationEvaluator& local, const Datas
   MPI_Comm comm = group.impl().comm;
   std::vector<int> idx32;
   std::vector<Index> idx;
-  Matrix cand, z;
+  Matrix cand;
   Vector fit;
   std::vector<double> payload;
   SampleRecipe recipe;
@@ -323,8 +317,8 @@ void serve_evaluations(RankGroup& group, PopulationEvaluator& local, const Datas
     check(MPI_Recv(idx32.data(), static_cast<int>(count), MPI_INT, 0, kTagBatch, comm,
                    MPI_STATUS_IGNORE),
           "MPI_Recv(batch)");
-    cand.resize(n, mine);
     if (header[0] == kEval) {
+      cand.resize(n, mine);
       check(MPI_Recv(cand.data(), static_cast<int>(n * mine), MPI_DOUBLE, 0, kTagColumns, comm,
                      MPI_STATUS_IGNORE),
             "MPI_Recv(candidates)");
@@ -339,15 +333,18 @@ void serve_evaluations(RankGroup& group, PopulationEvaluator& local, const Datas
       recipe.mirror_from = header[6];
       recipe.mean = Eigen::Map<const Vector>(payload.data() + 2, n);
       recipe.scale = Eigen::Map<const Vector>(payload.data() + 2 + n, n);
-      z.resize(n, mine);
-      recipe.draw(header[4], header[4] + mine, z, cand);
     }
     fit.resize(mine);
     if (mine > 0) {
       if (data == nullptr) throw RuntimeError("MPI evaluator: worker has no data set");
       idx.assign(idx32.begin(), idx32.end());
       Batch batch{data, idx.data(), count};
-      local.evaluate(cand, batch, fit);
+      if (header[0] == kEval) {
+        local.evaluate(cand, batch, fit);
+      } else {
+        RecipeGeneration generation(recipe);
+        local.evaluate_columns(generation, header[4], header[4] + mine, batch, fit);
+      }
     }
     MPI_Request greq;
     check(MPI_Igatherv(fit.data(), static_cast<int>(mine), MPI_DOUBLE, nullptr, nullptr, nullptr,

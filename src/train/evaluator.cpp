@@ -66,41 +66,67 @@ void activate(Activation a, Eigen::Ref<MatrixF> z) {
 
 }  // namespace
 
+void BatchedMlpEvaluator::begin(Index lambda) {
+  m_lambda = lambda;
+  const std::vector<LayerView>& layers = m_mlp.layers();
+  for (size_t li = 0; li < layers.size(); ++li) {
+    const LayerView& l = layers[li];
+    ensure(m_wt[li], l.in, l.out * lambda);
+    ensure(m_bias[li], 1, l.out * lambda);
+  }
+}
+
+void BatchedMlpEvaluator::load(Index j, const double* x) {
+  // Candidate j's W^T block (in x out, column-major in x) is one contiguous
+  // run of the side-by-side matrix, and its bias a run of the bias row.
+  for (size_t li = 0; li < m_mlp.layers().size(); ++li) {
+    const LayerView& l = m_mlp.layers()[li];
+    float* w = m_wt[li].data() + j * l.in * l.out;
+    const double* src = x + l.offset;
+    for (Index i = 0; i < l.in * l.out; ++i) w[i] = static_cast<float>(src[i]);
+    float* b = m_bias[li].data() + j * l.out;
+    for (Index i = 0; i < l.out; ++i) b[i] = static_cast<float>(x[l.bias_offset + i]);
+  }
+}
+
 void BatchedMlpEvaluator::evaluate(const Eigen::Ref<const Matrix>& candidates,
                                    const Eigen::Ref<const Matrix>& X, const std::vector<int>& y,
                                    Eigen::Ref<Vector> fitness) {
-  const Index lambda = candidates.cols();
+  begin(candidates.cols());
+  for (Index j = 0; j < candidates.cols(); ++j) load(j, candidates.col(j).data());
+  evaluate_loaded(X, y, fitness);
+}
+
+void BatchedMlpEvaluator::evaluate_loaded(const Eigen::Ref<const Matrix>& X,
+                                          const std::vector<int>& y, Eigen::Ref<Vector> fitness) {
+  const Index lambda = m_lambda;
   const Index batch = X.cols();
   const std::vector<LayerView>& layers = m_mlp.layers();
   const size_t L = layers.size();
+  const Activation act = m_mlp.spec().activation;
   ensure(m_xt, batch, X.rows());
   m_xt = X.transpose().cast<float>();
 
   for (size_t li = 0; li < L; ++li) {
     const LayerView& l = layers[li];
-    // Candidates' W^T blocks side by side: in x (out * lambda), and their biases.
-    ensure(m_wt[li], l.in, l.out * lambda);
-    ensure(m_bias[li], 1, l.out * lambda);
-    for (Index j = 0; j < lambda; ++j) {
-      const Eigen::Map<const Matrix> wt(candidates.col(j).data() + l.offset, l.in, l.out);
-      m_wt[li].middleCols(j * l.out, l.out) = wt.cast<float>();
-      m_bias[li].middleCols(j * l.out, l.out) =
-          candidates.col(j).segment(l.bias_offset, l.out).transpose().cast<float>();
-    }
     ensure(m_act[li], batch, l.out * lambda);
+    const bool hidden = li + 1 < L;
     if (li == 0) {
       // The whole population's first layer is one GEMM: (batch x in) * (in x out*lambda),
-      // in the packed sgemm() (core/gemm.hpp).
-      sgemm(m_xt, m_wt[0], false, 0.0f, m_act[0]);
-    } else {
-      const MatrixF& prev = m_act[li - 1];
-      for (Index j = 0; j < lambda; ++j) {
-        m_act[li].middleCols(j * l.out, l.out).noalias() =
-            prev.middleCols(j * l.in, l.in) * m_wt[li].middleCols(j * l.out, l.out);
-      }
+      // in the packed sgemm() (core/gemm.hpp), with the bias (and relu) applied
+      // to each tile as it is stored.
+      const bool fuse_relu = hidden && act == Activation::kRelu;
+      sgemm(m_xt, m_wt[0], false, 0.0f, m_act[0], 0, SgemmEpilogue{m_bias[0].data(), fuse_relu});
+      if (hidden && !fuse_relu) activate(act, m_act[0]);
+      continue;
+    }
+    const MatrixF& prev = m_act[li - 1];
+    for (Index j = 0; j < lambda; ++j) {
+      m_act[li].middleCols(j * l.out, l.out).noalias() =
+          prev.middleCols(j * l.in, l.in) * m_wt[li].middleCols(j * l.out, l.out);
     }
     m_act[li].rowwise() += m_bias[li].row(0);
-    if (li + 1 < L) activate(m_mlp.spec().activation, m_act[li]);
+    if (hidden) activate(act, m_act[li]);
   }
 
   // Softmax cross-entropy per candidate: vectorised float log-sum-exp per
@@ -139,11 +165,33 @@ void BatchedMlpEvaluator::evaluate(const Eigen::Ref<const Matrix>& candidates, c
   evaluate(candidates, m_xbuf, m_ybuf, fitness);
 }
 
+void BatchedMlpEvaluator::evaluate_loaded(const Batch& batch, Eigen::Ref<Vector> fitness) {
+  gather_batch(batch, m_xbuf, m_ybuf);
+  evaluate_loaded(m_xbuf, m_ybuf, fitness);
+}
+
+void SerialEvaluator::evaluate_columns(SharedGeneration& generation, Index c0, Index c1,
+                                       const Batch& batch, Eigen::Ref<Vector> fitness) {
+  const Index n = generation.recipe().mean.size();
+  if (m_column.size() != n) m_column.resize(n);
+  m_fast.begin(c1 - c0);
+  for (Index j = c0; j < c1; ++j) {
+    Eigen::Map<Matrix> x(m_column.data(), n, 1);
+    generation.materialize(j, j + 1, x);
+    m_fast.load(j - c0, m_column.data());
+  }
+  m_fast.evaluate_loaded(batch, fitness);
+}
+
 void PopulationEvaluator::evaluate_shared(SharedGeneration& generation, const Batch& batch,
                                           Eigen::Ref<Vector> fitness) {
-  const SampleRecipe& r = generation.recipe();
-  m_shared_buffer.resize(r.mean.size(), r.lambda);  // no-op after the first generation
-  generation.materialize(0, r.lambda, m_shared_buffer);
+  evaluate_columns(generation, 0, generation.recipe().lambda, batch, fitness);
+}
+
+void PopulationEvaluator::evaluate_columns(SharedGeneration& generation, Index c0, Index c1,
+                                           const Batch& batch, Eigen::Ref<Vector> fitness) {
+  m_shared_buffer.resize(generation.recipe().mean.size(), c1 - c0);  // no-op at a steady width
+  generation.materialize(c0, c1, m_shared_buffer);
   evaluate(m_shared_buffer, batch, fitness);
 }
 

@@ -77,3 +77,52 @@ TEST(BatchedEvaluator, SubsetOfCandidatesGivesSameValues) {
   ev2.evaluate(cand.middleCols(4, 3), X, y, part);
   for (Index j = 0; j < 3; ++j) EXPECT_EQ(part(j), all(4 + j));
 }
+
+TEST(SerialEvaluator, StreamedSharedGenerationGivesTheBitsOfMaterializedCandidates) {
+  // SerialEvaluator draws a sep generation column by column straight into its
+  // float layout; the candidates of ask() on a twin instance, evaluated as a
+  // matrix, must give the same fitness bits, and the two instances must stay
+  // identical after tell() (tell() forms y for the selected columns only).
+  Mlp mlp({12, {5}, 3, Activation::kRelu});
+  Rng init(8);
+  const Vector p0 = mlp.init(init);
+  CmaOptions opt;
+  opt.variant = CmaVariant::kSep;
+  opt.popsize = 9;
+  opt.sigma0 = 0.3;
+  opt.mirrored = true;
+  CmaEs streamed(p0, opt, Rng(4)), twin(p0, opt, Rng(4));
+  Dataset d;
+  d.num_classes = 3;
+  d.X.resize(12, 40);
+  for (Index i = 0; i < d.X.size(); ++i) d.X.data()[i] = init.uniform();
+  for (Index i = 0; i < 40; ++i) d.y.push_back(static_cast<int>(init.below(3)));
+  std::vector<Index> idx(25);
+  for (Index i = 0; i < 25; ++i) idx[static_cast<size_t>(i)] = (7 * i) % 40;
+  const Batch batch{&d, idx.data(), 25};
+  SerialEvaluator serial(mlp);
+  BatchedMlpEvaluator plain(mlp);
+  Matrix cand(mlp.num_params(), opt.popsize);
+  Vector f_streamed(opt.popsize), f_plain(opt.popsize);
+  for (int gen = 0; gen < 4; ++gen) {
+    CmaGeneration g(streamed);
+    g.begin();
+    serial.evaluate_shared(g, batch, f_streamed);
+    twin.ask(cand);
+    plain.evaluate(cand, batch, f_plain);
+    ASSERT_EQ(f_streamed, f_plain) << "generation " << gen;
+    streamed.tell(f_streamed);
+    twin.tell(f_plain);
+    ASSERT_EQ(streamed.mean(), twin.mean());
+    ASSERT_EQ(streamed.sigma(), twin.sigma());
+  }
+  // A worker's share rebuilt from the recipe: columns [3, 7) only.
+  CmaGeneration g(streamed);
+  g.begin();
+  RecipeGeneration remote(g.recipe());
+  Vector part(4);
+  serial.evaluate_columns(remote, 3, 7, batch, part);
+  twin.ask(cand);
+  plain.evaluate(cand, batch, f_plain);
+  EXPECT_EQ(part, f_plain.segment(3, 4));
+}

@@ -31,6 +31,21 @@ class SharedGeneration {
   virtual void materialize(Index c0, Index c1, Eigen::Ref<Matrix> x) = 0;
 };
 
+// A generation rebuilt from a received recipe (an MPI worker's share).
+class RecipeGeneration : public SharedGeneration {
+ public:
+  explicit RecipeGeneration(const SampleRecipe& recipe) : m_recipe(&recipe) {}
+  const SampleRecipe& recipe() const override { return *m_recipe; }
+  void materialize(Index c0, Index c1, Eigen::Ref<Matrix> x) override {
+    m_z.resize(m_recipe->mean.size(), c1 - c0);  // no-op at a steady width
+    m_recipe->draw(c0, c1, m_z, x);
+  }
+
+ private:
+  const SampleRecipe* m_recipe;
+  Matrix m_z;
+};
+
 // The SharedGeneration of a CmaEs with shared sampling (sep): begin() starts
 // the next generation (CmaEs::ask_shared()).
 class CmaGeneration : public SharedGeneration {
@@ -59,6 +74,11 @@ class PopulationEvaluator {
   // own share instead.
   virtual void evaluate_shared(SharedGeneration& generation, const Batch& batch,
                                Eigen::Ref<Vector> fitness);
+  // Columns [c0, c1) of `generation` (fitness has c1 - c0 entries): this
+  // rank's share. The default materializes them into a matrix and calls
+  // evaluate(); SerialEvaluator streams them instead.
+  virtual void evaluate_columns(SharedGeneration& generation, Index c0, Index c1,
+                                const Batch& batch, Eigen::Ref<Vector> fitness);
 
  private:
   Matrix m_shared_buffer;
@@ -81,6 +101,16 @@ class BatchedMlpEvaluator {
   // Same on a Batch (gathers the columns into a reused buffer).
   void evaluate(const Eigen::Ref<const Matrix>& candidates, const Batch& batch,
                 Eigen::Ref<Vector> fitness);
+
+  // The same in steps, for candidates that are made one at a time (shared
+  // sampling): begin(lambda), load(j, x) for every j < lambda with x the n
+  // parameters of candidate j (converted to float into the GEMM layout at
+  // once, while x is still in cache), then evaluate_loaded().
+  void begin(Index lambda);
+  void load(Index j, const double* x);
+  void evaluate_loaded(const Eigen::Ref<const Matrix>& X, const std::vector<int>& y,
+                       Eigen::Ref<Vector> fitness);
+  void evaluate_loaded(const Batch& batch, Eigen::Ref<Vector> fitness);
   // Floating-point operations of one evaluate() call (for GFLOP/s reports).
   double flops(Index popsize, Index batch) const;
 
@@ -92,6 +122,7 @@ class BatchedMlpEvaluator {
   std::vector<MatrixF> m_bias;  // per layer: out*lambda
   MatrixF m_ce;                 // batch x classes, exp of shifted logits
   VectorF m_rowmax, m_rowsum;
+  Index m_lambda = 0;  // candidates of the current begin()
   Matrix m_xbuf;
   std::vector<int> m_ybuf;
 };
@@ -104,9 +135,15 @@ class SerialEvaluator : public PopulationEvaluator {
                 Eigen::Ref<Vector> fitness) override {
     m_fast.evaluate(candidates, batch, fitness);
   }
+  // Draws column by column into a cache-sized scratch vector and loads each
+  // into the batched layout at once: the n x lambda double matrix of
+  // candidates is never written or read back (same fitness bits).
+  void evaluate_columns(SharedGeneration& generation, Index c0, Index c1, const Batch& batch,
+                        Eigen::Ref<Vector> fitness) override;
 
  private:
   BatchedMlpEvaluator m_fast;
+  Vector m_column;
 };
 
 }  // namespace neurocma
