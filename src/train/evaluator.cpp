@@ -3,7 +3,9 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
 
+#include "neurocma/core/error.hpp"
 #include "neurocma/core/gemm.hpp"
 #include "neurocma/model/loss.hpp"
 
@@ -66,14 +68,40 @@ void activate(Activation a, Eigen::Ref<MatrixF> z) {
 
 }  // namespace
 
-void BatchedMlpEvaluator::begin(Index lambda) {
+void BatchedMlpEvaluator::begin(Index lambda, const Eigen::Ref<const Matrix>& X,
+                                const std::vector<int>& y) {
+  m_labels = y;
+  prepare(lambda, X);
+}
+
+void BatchedMlpEvaluator::begin(Index lambda, const Batch& batch) {
+  gather_batch(batch, m_xbuf, m_labels);
+  prepare(lambda, m_xbuf);
+}
+
+void BatchedMlpEvaluator::prepare(Index lambda, const Eigen::Ref<const Matrix>& X) {
   m_lambda = lambda;
   const std::vector<LayerView>& layers = m_mlp.layers();
+  const Index in = layers.front().in, batch = X.cols();
+  if (X.rows() != in)
+    throw RuntimeError("BatchedMlpEvaluator: the batch has " + std::to_string(X.rows()) +
+                       " features, the model " + std::to_string(in) + " inputs");
+  m_active.clear();
+  m_skipped.clear();
+  for (Index p = 0; p < in; ++p) {
+    // NaN compares unequal to zero: a feature holding one stays in.
+    const bool zero = m_skip_zero && (X.row(p).array() == 0.0).all();
+    (zero ? m_skipped : m_active).push_back(p);
+  }
+  const Index k = active_inputs();
+  ensure(m_xt, batch, k);
+  for (Index a = 0; a < k; ++a) m_xt.col(a) = X.row(m_active[static_cast<size_t>(a)]).cast<float>();
   for (size_t li = 0; li < layers.size(); ++li) {
     const LayerView& l = layers[li];
-    ensure(m_wt[li], l.in, l.out * lambda);
+    ensure(m_wt[li], li == 0 ? k : l.in, l.out * lambda);
     ensure(m_bias[li], 1, l.out * lambda);
   }
+  m_bad.assign(static_cast<size_t>(lambda), 0);
 }
 
 void BatchedMlpEvaluator::load(Index j, const double* x) {
@@ -81,9 +109,23 @@ void BatchedMlpEvaluator::load(Index j, const double* x) {
   // run of the side-by-side matrix, and its bias a run of the bias row.
   for (size_t li = 0; li < m_mlp.layers().size(); ++li) {
     const LayerView& l = m_mlp.layers()[li];
-    float* w = m_wt[li].data() + j * l.in * l.out;
     const double* src = x + l.offset;
-    for (Index i = 0; i < l.in * l.out; ++i) w[i] = static_cast<float>(src[i]);
+    if (li == 0 && !m_skipped.empty()) {
+      const Index k = active_inputs();
+      float* w = m_wt[0].data() + j * k * l.out;
+      bool finite = true;
+      for (Index o = 0; o < l.out; ++o) {
+        const double* col = src + o * l.in;
+        for (Index a = 0; a < k; ++a)
+          w[o * k + a] = static_cast<float>(col[m_active[static_cast<size_t>(a)]]);
+        for (const Index p : m_skipped)
+          finite = finite && std::isfinite(static_cast<float>(col[p]));
+      }
+      if (!finite) m_bad[static_cast<size_t>(j)] = 1;
+    } else {
+      float* w = m_wt[li].data() + j * l.in * l.out;
+      for (Index i = 0; i < l.in * l.out; ++i) w[i] = static_cast<float>(src[i]);
+    }
     float* b = m_bias[li].data() + j * l.out;
     for (Index i = 0; i < l.out; ++i) b[i] = static_cast<float>(x[l.bias_offset + i]);
   }
@@ -92,29 +134,27 @@ void BatchedMlpEvaluator::load(Index j, const double* x) {
 void BatchedMlpEvaluator::evaluate(const Eigen::Ref<const Matrix>& candidates,
                                    const Eigen::Ref<const Matrix>& X, const std::vector<int>& y,
                                    Eigen::Ref<Vector> fitness) {
-  begin(candidates.cols());
+  begin(candidates.cols(), X, y);
   for (Index j = 0; j < candidates.cols(); ++j) load(j, candidates.col(j).data());
-  evaluate_loaded(X, y, fitness);
+  evaluate_loaded(fitness);
 }
 
-void BatchedMlpEvaluator::evaluate_loaded(const Eigen::Ref<const Matrix>& X,
-                                          const std::vector<int>& y, Eigen::Ref<Vector> fitness) {
+void BatchedMlpEvaluator::evaluate_loaded(Eigen::Ref<Vector> fitness) {
   const Index lambda = m_lambda;
-  const Index batch = X.cols();
+  const Index batch = m_xt.rows();
+  const std::vector<int>& y = m_labels;
   const std::vector<LayerView>& layers = m_mlp.layers();
   const size_t L = layers.size();
   const Activation act = m_mlp.spec().activation;
-  ensure(m_xt, batch, X.rows());
-  m_xt = X.transpose().cast<float>();
 
   for (size_t li = 0; li < L; ++li) {
     const LayerView& l = layers[li];
     ensure(m_act[li], batch, l.out * lambda);
     const bool hidden = li + 1 < L;
     if (li == 0) {
-      // The whole population's first layer is one GEMM: (batch x in) * (in x out*lambda),
-      // in the packed sgemm() (core/gemm.hpp), with the bias (and relu) applied
-      // to each tile as it is stored.
+      // The whole population's first layer is one GEMM: (batch x active) *
+      // (active x out*lambda), in the packed sgemm() (core/gemm.hpp), with the
+      // bias (and relu) applied to each tile as it is stored.
       const bool fuse_relu = hidden && act == Activation::kRelu;
       sgemm(m_xt, m_wt[0], false, 0.0f, m_act[0], 0, SgemmEpilogue{m_bias[0].data(), fuse_relu});
       if (hidden && !fuse_relu) activate(act, m_act[0]);
@@ -155,32 +195,30 @@ void BatchedMlpEvaluator::evaluate_loaded(const Eigen::Ref<const Matrix>& X,
                static_cast<double>(block(i, y[static_cast<size_t>(i)]));
     }
     const double f = total / static_cast<double>(batch);
-    fitness(j) = std::isfinite(f) ? f : std::numeric_limits<double>::infinity();
+    fitness(j) = std::isfinite(f) && m_bad[static_cast<size_t>(j)] == 0
+                     ? f
+                     : std::numeric_limits<double>::infinity();
   }
 }
 
 void BatchedMlpEvaluator::evaluate(const Eigen::Ref<const Matrix>& candidates, const Batch& batch,
                                    Eigen::Ref<Vector> fitness) {
-  gather_batch(batch, m_xbuf, m_ybuf);
-  evaluate(candidates, m_xbuf, m_ybuf, fitness);
-}
-
-void BatchedMlpEvaluator::evaluate_loaded(const Batch& batch, Eigen::Ref<Vector> fitness) {
-  gather_batch(batch, m_xbuf, m_ybuf);
-  evaluate_loaded(m_xbuf, m_ybuf, fitness);
+  begin(candidates.cols(), batch);
+  for (Index j = 0; j < candidates.cols(); ++j) load(j, candidates.col(j).data());
+  evaluate_loaded(fitness);
 }
 
 void SerialEvaluator::evaluate_columns(SharedGeneration& generation, Index c0, Index c1,
                                        const Batch& batch, Eigen::Ref<Vector> fitness) {
   const Index n = generation.recipe().mean.size();
   if (m_column.size() != n) m_column.resize(n);
-  m_fast.begin(c1 - c0);
+  m_fast.begin(c1 - c0, batch);
   for (Index j = c0; j < c1; ++j) {
     Eigen::Map<Matrix> x(m_column.data(), n, 1);
     generation.materialize(j, j + 1, x);
     m_fast.load(j - c0, m_column.data());
   }
-  m_fast.evaluate_loaded(batch, fitness);
+  m_fast.evaluate_loaded(fitness);
 }
 
 void PopulationEvaluator::evaluate_shared(SharedGeneration& generation, const Batch& batch,

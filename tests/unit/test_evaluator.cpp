@@ -126,3 +126,53 @@ TEST(SerialEvaluator, StreamedSharedGenerationGivesTheBitsOfMaterializedCandidat
   plain.evaluate(cand, batch, f_plain);
   EXPECT_EQ(part, f_plain.segment(3, 4));
 }
+
+TEST(BatchedEvaluator, SkippingAllZeroInputsKeepsTheBits) {
+  // MNIST-like batches: a border of features that are zero in every sample,
+  // and scattered zeros elsewhere (those must stay in). With 196 inputs (one
+  // k block of the GEMM) the bits are the full product's; with 300 the full
+  // product spans two k blocks and the skipping one only one.
+  for (const Index in : {Index{196}, Index{300}}) {
+    Mlp mlp({in, {32}, 10, Activation::kRelu});
+    Rng rng(12);
+    const Index lambda = 7, batch = 40;
+    Matrix cand(mlp.num_params(), lambda);
+    for (Index j = 0; j < lambda; ++j) cand.col(j) = mlp.init(rng);
+    Matrix X(in, batch);
+    for (Index i = 0; i < X.size(); ++i) X.data()[i] = rng.uniform() < 0.3 ? 0.0 : rng.uniform();
+    const Index border = in / 5;
+    for (Index p = 0; p < border; ++p) X.row(3 * p % in).setZero();
+    std::vector<int> y(static_cast<size_t>(batch));
+    for (auto& v : y) v = static_cast<int>(rng.below(10));
+    // A NaN and a float-overflowing weight on zero features: the full product
+    // gives those candidates infinite fitness, and so must the skipping one.
+    const Index zero_feature = 3;  // row 3 is in the zeroed border
+    cand(mlp.layers()[0].offset + zero_feature, 2) = std::numeric_limits<double>::quiet_NaN();
+    cand(mlp.layers()[0].offset + zero_feature + 5 * in, 4) = 1e300;
+
+    BatchedMlpEvaluator skipping(mlp), full(mlp);
+    full.skip_zero_inputs(false);
+    Vector f_skip(lambda), f_full(lambda);
+    skipping.evaluate(cand, X, y, f_skip);
+    full.evaluate(cand, X, y, f_full);
+    SCOPED_TRACE(testing::Message() << "inputs " << in);
+    EXPECT_EQ(skipping.active_inputs(), in - border);
+    EXPECT_EQ(full.active_inputs(), in);
+    if (in <= 256) {
+      EXPECT_EQ(f_skip, f_full);  // one k block either way: the same sums
+    } else {
+      // The full product splits k into two blocks at a different point, so
+      // the float sums round differently (a few ulps).
+      for (Index j = 0; j < lambda; ++j) {
+        if (std::isfinite(f_full(j))) {
+          EXPECT_NEAR(f_skip(j), f_full(j), 1e-6 * f_full(j)) << j;
+        }
+      }
+    }
+    EXPECT_TRUE(std::isinf(f_full(2)));
+    EXPECT_TRUE(std::isinf(f_full(4)));
+    EXPECT_TRUE(std::isinf(f_skip(2)));
+    EXPECT_TRUE(std::isinf(f_skip(4)));
+    EXPECT_TRUE(std::isfinite(f_skip(0)));
+  }
+}
