@@ -96,7 +96,12 @@ void for_blocks(Index n, Block&& block) {
 
 }  // namespace
 
-void fill_normal(Rng& rng, double* out, Index n) {
+namespace {
+
+// The transform into doubles or floats: the deviates are float results, so
+// both hold the same values.
+template <typename T>
+void fill_normal_into(Rng& rng, T* out, Index n) {
   using Block = Eigen::Array<float, kPairs, 1>;
   Block r, c, s;
   alignas(64) float f1[kPairs], f2[kPairs];
@@ -112,10 +117,20 @@ void fill_normal(Rng& rng, double* out, Index n) {
     r = (-2.0f * u1.log()).sqrt();
     c = r * (kTwoPiF * u2).cos();
     s = r * (kTwoPiF * u2).sin();
-    double* o = out + start;
-    for (Index k = 0; k < pairs; ++k) o[k] = static_cast<double>(c(k));
-    for (Index k = pairs; k < count; ++k) o[k] = static_cast<double>(s(k - pairs));
+    T* o = out + start;
+    for (Index k = 0; k < pairs; ++k) o[k] = static_cast<T>(c(k));
+    for (Index k = pairs; k < count; ++k) o[k] = static_cast<T>(s(k - pairs));
   });
+}
+
+}  // namespace
+
+void fill_normal(Rng& rng, double* out, Index n) {
+  fill_normal_into(rng, out, n);
+}
+
+void fill_normal(Rng& rng, float* out, Index n) {
+  fill_normal_into(rng, out, n);
 }
 
 void fill_normal_reference(Rng& rng, double* out, Index n) {

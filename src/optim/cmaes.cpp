@@ -154,6 +154,18 @@ struct CmaEs::Impl {
   MatrixF lm_Vf;  // float copy of lm_V for single-precision sampling
   MatrixF lm_zf, lm_wf, lm_tf, lm_twf, lm_yf, lm_gf;  // sampling buffers, reused
   double lm_std = 1.0;  // empirical per-coordinate std / sigma of the last sample (tolx)
+  // lm in single precision samples in float and never stores the n x lambda
+  // double Z and Y: ask() keeps z (lm_zf, the first lm_h columns; the rest
+  // are their mirrors) and the correction V T V^T z (lm_yf); tell() sums the
+  // selected y = alpha z + correction and z from them, and forms the column of
+  // a new best candidate only.
+  bool lm_streamed = false;
+  Index lm_h = 0, lm_used = 0;
+  double lm_alpha = 1.0;
+  Vector lm_rowsq;  // sum over the population of y^2, per coordinate (lm_std)
+  void lm_ask(Eigen::Ref<Matrix> candidates);
+  void lm_form_column(Index j);  // Z.col(j) and Y.col(j) from lm_zf and lm_yf
+  void lm_weighted_means(const std::vector<Index>& order, Vector& y_w, Vector& z_w) const;
 
   // ---- per generation
   Matrix Z, Y;  // n x lambda: z ~ N(0, I) and y = (x - mean) / sigma
@@ -304,36 +316,118 @@ void CmaEs::Impl::sample_y(Index cols) {
     case CmaVariant::kLm: {
       // [LGB] Alg. 1 lines 6-8, d <- (1 - c_d,j) d + c_d,j v_j (v_j^T d) for j = 1..min(t, m),
       // for the whole population at once in compact form (lm_transform.hpp):
-      // Y = alpha Z + V T V^T Z. With single_precision the two GEMMs run in
-      // float and only the correction V T V^T Z is rounded (tested against
-      // the sequential double form in test_lm_transform and test_cmaes_state).
+      // Y = alpha Z + V T V^T Z. This is the double-precision path; with
+      // single_precision lm_ask() does the same in float GEMMs, rounding only
+      // the correction V T V^T Z (tested against the sequential double form in
+      // test_lm_transform and test_cmaes_state).
       const Index used = static_cast<Index>(std::min<long long>(gen, lm_m));
       if (used == 0) {
         Y.leftCols(cols) = Z.leftCols(cols);
         break;
       }
-      if (opt.single_precision) {
-        // Gram matrix in float too: it only shapes the small correction term.
-        lm_gf.resize(used, used);
-        sgemm_tn(lm_Vf.leftCols(used), lm_Vf.leftCols(used), 0.0f, lm_gf);
-        const LmProduct P = lm_product_from_gram(lm_gf.cast<double>(), lm_cd, used);
-        lm_zf = Z.leftCols(cols).cast<float>();
-        lm_wf.resize(used, cols);
-        lm_yf.resize(n, cols);
-        sgemm_tn(lm_Vf.leftCols(used), lm_zf, 0.0f, lm_wf);  // V^T Z
-        lm_tf = P.T.cast<float>();
-        lm_twf.noalias() = lm_tf.triangularView<Eigen::Lower>() * lm_wf;
-        sgemm(lm_Vf.leftCols(used), lm_twf, false, 0.0f, lm_yf);  // V (T V^T Z)
-        Y.leftCols(cols) = P.alpha * Z.leftCols(cols) + lm_yf.cast<double>();
-      } else {
-        const LmProduct P = lm_product(lm_V, lm_cd, used);
-        const Matrix W = lm_V.leftCols(used).transpose() * Z.leftCols(cols);
-        const Matrix TW = P.T.triangularView<Eigen::Lower>() * W;
-        Y.leftCols(cols) = P.alpha * Z.leftCols(cols);
-        Y.leftCols(cols).noalias() += lm_V.leftCols(used) * TW;
-      }
+      const LmProduct P = lm_product(lm_V, lm_cd, used);
+      const Matrix W = lm_V.leftCols(used).transpose() * Z.leftCols(cols);
+      const Matrix TW = P.T.triangularView<Eigen::Lower>() * W;
+      Y.leftCols(cols) = P.alpha * Z.leftCols(cols);
+      Y.leftCols(cols).noalias() += lm_V.leftCols(used) * TW;
       break;
     }
+  }
+}
+
+// LM-MA-ES sampling in single precision, streamed: the same numbers as
+// sample_y() + candidates = sigma Y + mean, without the double Z and Y.
+void CmaEs::Impl::lm_ask(Eigen::Ref<Matrix> candidates) {
+  lm_h = opt.mirrored ? lambda - lambda / 2 : lambda;
+  const std::uint64_t seed = rng();
+  if (lm_zf.rows() != n || lm_zf.cols() != lm_h) lm_zf.resize(n, lm_h);
+  for (Index j = 0; j < lm_h; ++j) draw_column_normals(seed, j, n, lm_zf.col(j).data());
+  // [LGB] Alg. 1 lines 6-8 in compact form (see sample_y()).
+  lm_used = static_cast<Index>(std::min<long long>(gen, lm_m));
+  lm_alpha = 1.0;
+  if (lm_used > 0) {
+    lm_gf.resize(lm_used, lm_used);
+    sgemm_tn(lm_Vf.leftCols(lm_used), lm_Vf.leftCols(lm_used), 0.0f, lm_gf);
+    const LmProduct P = lm_product_from_gram(lm_gf.cast<double>(), lm_cd, lm_used);
+    lm_alpha = P.alpha;
+    lm_wf.resize(lm_used, lm_h);
+    if (lm_yf.rows() != n || lm_yf.cols() != lm_h) lm_yf.resize(n, lm_h);
+    sgemm_tn(lm_Vf.leftCols(lm_used), lm_zf, 0.0f, lm_wf);  // V^T Z
+    lm_tf = P.T.cast<float>();
+    lm_twf.noalias() = lm_tf.triangularView<Eigen::Lower>() * lm_wf;
+    sgemm(lm_Vf.leftCols(lm_used), lm_twf, false, 0.0f, lm_yf);  // V (T V^T Z)
+  }
+  // Candidates, eq. (40), column by column while z and the correction are in
+  // cache; mirrored columns negate their twin's y. y^2 is summed for lm_std.
+  if (lm_rowsq.size() != n) lm_rowsq.resize(n);
+  lm_rowsq.setZero();
+  const double a = lm_alpha;
+  for (Index j = 0; j < lambda; ++j) {
+    const Index src = j < lm_h ? j : j - lm_h;
+    const double sign = j < lm_h ? 1.0 : -1.0;
+    const float* z = lm_zf.col(src).data();
+    double* x = candidates.col(j).data();
+    if (lm_used > 0) {
+      const float* c = lm_yf.col(src).data();
+      for (Index i = 0; i < n; ++i) {
+        const double y = sign * (a * static_cast<double>(z[i]) + static_cast<double>(c[i]));
+        x[i] = sigma * y + mean(i);
+        lm_rowsq(i) += y * y;
+      }
+    } else {
+      for (Index i = 0; i < n; ++i) {
+        const double y = sign * static_cast<double>(z[i]);
+        x[i] = sigma * y + mean(i);
+        lm_rowsq(i) += y * y;
+      }
+    }
+  }
+  lm_streamed = true;
+}
+
+// <y>_w and <z>_w of update() straight from lm_zf and lm_yf: the same
+// operations on the same values as forming the columns and summing them.
+void CmaEs::Impl::lm_weighted_means(const std::vector<Index>& order, Vector& y_w,
+                                    Vector& z_w) const {
+  for (Index r = 0; r < mu; ++r) {
+    const Index j = order[static_cast<std::size_t>(r)];
+    const Index src = j < lm_h ? j : j - lm_h;
+    const double sign = j < lm_h ? 1.0 : -1.0, w = weights(r);
+    const float* z = lm_zf.col(src).data();
+    double* yw = y_w.data();
+    double* zw = z_w.data();
+    if (lm_used > 0) {
+      const float* c = lm_yf.col(src).data();
+      for (Index i = 0; i < n; ++i) {
+        const double zi = sign * static_cast<double>(z[i]);
+        const double yi = sign * (lm_alpha * static_cast<double>(z[i]) + static_cast<double>(c[i]));
+        yw[i] += w * yi;
+        zw[i] += w * zi;
+      }
+    } else {
+      for (Index i = 0; i < n; ++i) {
+        const double zi = sign * static_cast<double>(z[i]);
+        yw[i] += w * zi;
+        zw[i] += w * zi;
+      }
+    }
+  }
+}
+
+void CmaEs::Impl::lm_form_column(Index j) {
+  const Index src = j < lm_h ? j : j - lm_h;
+  const double sign = j < lm_h ? 1.0 : -1.0;
+  const float* z = lm_zf.col(src).data();
+  double* zo = Z.col(j).data();
+  double* yo = Y.col(j).data();
+  if (lm_used > 0) {
+    const float* c = lm_yf.col(src).data();
+    for (Index i = 0; i < n; ++i) {
+      zo[i] = sign * static_cast<double>(z[i]);
+      yo[i] = sign * (lm_alpha * static_cast<double>(z[i]) + static_cast<double>(c[i]));
+    }
+  } else {
+    for (Index i = 0; i < n; ++i) yo[i] = zo[i] = sign * static_cast<double>(z[i]);
   }
 }
 
@@ -370,9 +464,13 @@ void CmaEs::Impl::update(const std::vector<Index>& order, const Eigen::Ref<const
   (void)fitness;
   // Weighted means of the mu best steps, eq. (41): <y>_w and <z>_w.
   Vector y_w = Vector::Zero(n), z_w = Vector::Zero(n);
-  for (Index i = 0; i < mu; ++i) {
-    y_w.noalias() += weights(i) * Y.col(order[static_cast<std::size_t>(i)]);
-    z_w.noalias() += weights(i) * Z.col(order[static_cast<std::size_t>(i)]);
+  if (lm_streamed) {
+    lm_weighted_means(order, y_w, z_w);
+  } else {
+    for (Index i = 0; i < mu; ++i) {
+      y_w.noalias() += weights(i) * Y.col(order[static_cast<std::size_t>(i)]);
+      z_w.noalias() += weights(i) * Z.col(order[static_cast<std::size_t>(i)]);
+    }
   }
   mean.noalias() += sigma * y_w;  // eq. (42), c_m = 1
 
@@ -399,7 +497,12 @@ void CmaEs::Impl::update(const std::vector<Index>& order, const Eigen::Ref<const
           (1.0 - lm_cc(j)) * lm_V.col(j) + std::sqrt(mueff * lm_cc(j) * (2.0 - lm_cc(j))) * z_w;
     if (opt.single_precision) lm_Vf = lm_V.cast<float>();
     sigma *= std::exp(cs / 2.0 * (ps.squaredNorm() / nd - 1.0));
-    lm_std = std::sqrt(Y.cwiseAbs2().rowwise().mean().maxCoeff());
+    if (lm_streamed) {
+      lm_std = std::sqrt(lm_rowsq.maxCoeff() / static_cast<double>(lambda));
+      lm_streamed = false;
+    } else {
+      lm_std = std::sqrt(Y.cwiseAbs2().rowwise().mean().maxCoeff());
+    }
     return;
   }
 
@@ -564,6 +667,11 @@ void draw_column_normals(std::uint64_t seed, Index j, Index n, double* z) {
   fill_normal(rng, z, n);
 }
 
+void draw_column_normals(std::uint64_t seed, Index j, Index n, float* z) {
+  Rng rng(seed, static_cast<std::uint64_t>(j), Stream::kOptimizer);
+  fill_normal(rng, z, n);
+}
+
 void SampleRecipe::draw(Index c0, Index c1, Eigen::Ref<Matrix> z, Eigen::Ref<Matrix> x) const {
   const Index n = mean.size();
   for (Index j = c0; j < c1; ++j) {
@@ -584,6 +692,11 @@ void CmaEs::ask(Eigen::Ref<Matrix> candidates) {
   if (shares_samples()) {
     ask_shared();
     materialize(0, s.lambda, candidates);
+    return;
+  }
+  if (s.opt.variant == CmaVariant::kLm && s.opt.single_precision) {
+    s.lm_ask(candidates);
+    s.asked = true;
     return;
   }
   // Mirrored sampling: columns h.. are the negatives of columns 0.. (one draw per pair).
@@ -668,6 +781,7 @@ void CmaEs::tell(const Eigen::Ref<const Vector>& fitness) {
   }
   const Index b = order.front();
   if (std::isfinite(fitness(b)) && fitness(b) < s.best_f) {
+    if (s.lm_streamed) s.lm_form_column(b);
     s.best_f = fitness(b);
     s.best_x = s.mean + s.sigma * s.Y.col(b);
   }
@@ -842,6 +956,7 @@ void CmaEs::set_state(const std::map<std::string, std::vector<double>>& st) {
   }
   s.asked = false;
   s.lazy = false;
+  s.lm_streamed = false;
 }
 
 }  // namespace neurocma

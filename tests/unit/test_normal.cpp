@@ -26,6 +26,20 @@ TEST(FillNormal, MatchesDoubleReferenceOnTheSameDraws) {
   }
 }
 
+TEST(FillNormal, FloatOutputHoldsTheSameValues) {
+  for (Index n : {Index{1}, Index{513}, Index{6634}}) {
+    Rng a(7), b(7);
+    std::vector<double> d(static_cast<size_t>(n));
+    std::vector<float> f(static_cast<size_t>(n));
+    fill_normal(a, d.data(), n);
+    fill_normal(b, f.data(), n);
+    for (Index i = 0; i < n; ++i)
+      ASSERT_EQ(d[static_cast<size_t>(i)], static_cast<double>(f[static_cast<size_t>(i)]))
+          << "n = " << n << ", i = " << i;
+    EXPECT_EQ(a(), b());
+  }
+}
+
 TEST(FillNormal, DistributionIsStandardNormal) {
   const Index n = 1000000;
   Rng rng(2024);

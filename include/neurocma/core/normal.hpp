@@ -25,6 +25,8 @@ namespace neurocma {
 // Writes n standard normal deviates to out. Takes exactly eight draws of rng
 // (the lane seeds), whatever n.
 void fill_normal(Rng& rng, double* out, Index n);
+// The same deviates as floats (they are computed in float: no rounding).
+void fill_normal(Rng& rng, float* out, Index n);
 
 // The same transform of the same draws in double precision with std:: math
 // (the reference fill_normal() is tested against).

@@ -58,6 +58,8 @@ void validate(const CmaOptions& opt, Index n);
 // fill_normal() deviates of Rng(seed, j, Stream::kOptimizer). Every column
 // has its own stream, so any rank can draw any column, in any order.
 void draw_column_normals(std::uint64_t seed, Index j, Index n, double* z);
+// The same deviates as floats (exactly the same values).
+void draw_column_normals(std::uint64_t seed, Index j, Index n, float* z);
 
 // The candidates of one sep-CMA-ES generation as a recipe that any rank can
 // rebuild: column j is x_j = mean + sigma * (scale .* z_j), with z_j from
