@@ -160,6 +160,9 @@ struct CmaEs::Impl {
   // selected y = alpha z + correction and z from them, and forms the column of
   // a new best candidate only.
   bool lm_streamed = false;
+  // sep with shared sampling keeps Z only; update() forms y = scale .* z of
+  // the selected columns as it uses them.
+  bool sep_streamed = false;
   Index lm_h = 0, lm_used = 0;
   double lm_alpha = 1.0;
   Vector lm_rowsq;  // sum over the population of y^2, per coordinate (lm_std)
@@ -466,6 +469,20 @@ void CmaEs::Impl::update(const std::vector<Index>& order, const Eigen::Ref<const
   Vector y_w = Vector::Zero(n), z_w = Vector::Zero(n);
   if (lm_streamed) {
     lm_weighted_means(order, y_w, z_w);
+  } else if (sep_streamed) {
+    // y = scale .* z, formed as it is used (same operations as storing Y).
+    const double* sc = recipe.scale.data();
+    for (Index r = 0; r < mu; ++r) {
+      const double w = weights(r);
+      const double* z = Z.col(order[static_cast<std::size_t>(r)]).data();
+      double* yw = y_w.data();
+      double* zw = z_w.data();
+      for (Index i = 0; i < n; ++i) {
+        const double yi = sc[i] * z[i];
+        yw[i] += w * yi;
+        zw[i] += w * z[i];
+      }
+    }
   } else {
     for (Index i = 0; i < mu; ++i) {
       y_w.noalias() += weights(i) * Y.col(order[static_cast<std::size_t>(i)]);
@@ -568,9 +585,23 @@ void CmaEs::Impl::update(const std::vector<Index>& order, const Eigen::Ref<const
     } else {  // sep: eq. (47) restricted to the diagonal
       diagC *= a;
       diagC += c1 * pc.cwiseAbs2();
-      for (Index i = 0; i < k; ++i)
-        diagC += cmu * wo[static_cast<std::size_t>(i)] *
-                 Y.col(sel[static_cast<std::size_t>(i)]).cwiseAbs2();
+      if (sep_streamed) {
+        const double* sc = recipe.scale.data();
+        double* d = diagC.data();
+        for (Index i = 0; i < k; ++i) {
+          const double c = cmu * wo[static_cast<std::size_t>(i)];
+          const double* z = Z.col(sel[static_cast<std::size_t>(i)]).data();
+          for (Index e = 0; e < n; ++e) {
+            const double ye = sc[e] * z[e];
+            d[e] += c * (ye * ye);
+          }
+        }
+      } else {
+        for (Index i = 0; i < k; ++i)
+          diagC += cmu * wo[static_cast<std::size_t>(i)] *
+                   Y.col(sel[static_cast<std::size_t>(i)]).cwiseAbs2();
+      }
+      sep_streamed = false;
       cond = diagC.maxCoeff() / diagC.minCoeff();
     }
   }
@@ -765,8 +796,8 @@ void CmaEs::tell(const Eigen::Ref<const Vector>& fitness) {
   std::stable_sort(order.begin(), order.end(), [&](Index a, Index b) { return key(a) < key(b); });
   if (s.lazy) {
     // Only the selected columns (nonzero weight, and the best) enter the
-    // update: draw those that other ranks evaluated (shared sampling), and
-    // form their y = scale .* z.
+    // update: draw those that other ranks evaluated (shared sampling). Their
+    // y = scale .* z is formed on the fly by update() (sep_streamed).
     s.x_scratch.resize(s.n);
     for (Index i = 0; i < s.lambda; ++i) {
       const Index j = order[static_cast<std::size_t>(i)];
@@ -775,13 +806,14 @@ void CmaEs::tell(const Eigen::Ref<const Vector>& fitness) {
         Eigen::Map<Matrix> x(s.x_scratch.data(), s.n, 1);
         s.draw_columns(j, j + 1, x);
       }
-      s.Y.col(j) = s.recipe.scale.cwiseProduct(s.Z.col(j));
     }
     s.lazy = false;
+    s.sep_streamed = true;
   }
   const Index b = order.front();
   if (std::isfinite(fitness(b)) && fitness(b) < s.best_f) {
     if (s.lm_streamed) s.lm_form_column(b);
+    if (s.sep_streamed) s.Y.col(b) = s.recipe.scale.cwiseProduct(s.Z.col(b));
     s.best_f = fitness(b);
     s.best_x = s.mean + s.sigma * s.Y.col(b);
   }
@@ -957,6 +989,7 @@ void CmaEs::set_state(const std::map<std::string, std::vector<double>>& st) {
   s.asked = false;
   s.lazy = false;
   s.lm_streamed = false;
+  s.sep_streamed = false;
 }
 
 }  // namespace neurocma
