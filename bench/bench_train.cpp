@@ -56,43 +56,6 @@ void BM_AdamStep(benchmark::State& state) {
 }
 BENCHMARK(BM_AdamStep)->Arg(64)->Arg(256)->Unit(benchmark::kMicrosecond);
 
-// Times one population evaluation (batched or reference) of lambda random
-// 196-32-10 candidates on a batch, reporting GFLOP/s.
-void population_bench(benchmark::State& state, bool batched) {
-  const Index lambda = state.range(0), batch = state.range(1);
-  Mlp mlp({196, {32}, 10, Activation::kRelu});
-  Rng rng(3);
-  Matrix cand(mlp.num_params(), lambda);
-  for (Index j = 0; j < lambda; ++j) cand.col(j) = mlp.init(rng);
-  const Dataset d = synthetic(batch, 196, 10, 4);
-  BatchedMlpEvaluator ev(mlp);
-  Vector f(lambda);
-  for (auto _ : state) {
-    if (batched)
-      ev.evaluate(cand, d.X, d.y, f);
-    else
-      reference_population_fitness(mlp, cand, d.X, d.y, f);
-    benchmark::DoNotOptimize(f.data());
-  }
-  state.counters["GFLOPs"] =
-      benchmark::Counter(ev.flops(lambda, batch) * 1e-9 * static_cast<double>(state.iterations()),
-                         benchmark::Counter::kIsRate);
-}
-
-void BM_PopulationBatched(benchmark::State& state) {
-  population_bench(state, true);
-}
-BENCHMARK(BM_PopulationBatched)->Args({100, 256})->Unit(benchmark::kMillisecond);
-
-void BM_PopulationReference(benchmark::State& state) {
-  population_bench(state, false);
-}
-BENCHMARK(BM_PopulationReference)->Args({100, 256})->Unit(benchmark::kMillisecond);
-
-// One whole-model CMA-ES training generation as the trainer runs it (sample,
-// evaluate the population on a batch of the training set, tell),
-// for the variant in range(0): 0 = sep, 1 = lm. The per-generation time of the
-// Python side-by-side (bench/peer_sep_cmaes_training.py) is measured the same way.
 // With $NEUROCMA_DATA_DIR holding MNIST, the batches are MNIST-14x14's: its
 // all-zero border pixels let the evaluator skip part of the first layer, which
 // uniform synthetic data would not show. The label names the data used.
@@ -110,6 +73,55 @@ Dataset training_set(std::string& source) {
   }
 }
 
+// Times one population evaluation (batched or reference) of lambda random
+// 196-32-10 candidates on a batch, reporting GFLOP/s.
+// With a third argument of 1, the batch is the first `batch` MNIST-14x14
+// training images (see training_set()), else uniform synthetic inputs.
+void population_bench(benchmark::State& state, bool batched) {
+  const Index lambda = state.range(0), batch = state.range(1);
+  Mlp mlp({196, {32}, 10, Activation::kRelu});
+  Rng rng(3);
+  Matrix cand(mlp.num_params(), lambda);
+  for (Index j = 0; j < lambda; ++j) cand.col(j) = mlp.init(rng);
+  std::string source = "synthetic";
+  Dataset d = synthetic(batch, 196, 10, 4);
+  if (state.range(2) == 1) {
+    Dataset all = training_set(source);
+    d.X = all.X.leftCols(batch);
+    d.y.assign(all.y.begin(), all.y.begin() + batch);
+  }
+  state.SetLabel(source);
+  BatchedMlpEvaluator ev(mlp);
+  Vector f(lambda);
+  for (auto _ : state) {
+    if (batched)
+      ev.evaluate(cand, d.X, d.y, f);
+    else
+      reference_population_fitness(mlp, cand, d.X, d.y, f);
+    benchmark::DoNotOptimize(f.data());
+  }
+  state.counters["GFLOPs"] =
+      benchmark::Counter(ev.flops(lambda, batch) * 1e-9 * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
+}
+
+void BM_PopulationBatched(benchmark::State& state) {
+  population_bench(state, true);
+}
+BENCHMARK(BM_PopulationBatched)
+    ->Args({100, 256, 0})
+    ->Args({100, 256, 1})
+    ->Unit(benchmark::kMillisecond);
+
+void BM_PopulationReference(benchmark::State& state) {
+  population_bench(state, false);
+}
+BENCHMARK(BM_PopulationReference)->Args({100, 256, 0})->Unit(benchmark::kMillisecond);
+
+// One whole-model CMA-ES training generation as the trainer runs it (sample,
+// evaluate the population on a batch of the training set, tell),
+// for the variant in range(0): 0 = sep, 1 = lm. The per-generation time of the
+// Python side-by-side (bench/peer_sep_cmaes_training.py) is measured the same way.
 void BM_TrainingGeneration(benchmark::State& state) {
   const CmaVariant variant = state.range(0) == 0 ? CmaVariant::kSep : CmaVariant::kLm;
   const Index lambda = state.range(1), batch = state.range(2);
