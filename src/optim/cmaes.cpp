@@ -177,8 +177,7 @@ struct CmaEs::Impl {
   SampleRecipe recipe;
   std::vector<unsigned char> drawn;
   bool lazy = false;
-  Vector x_scratch;
-  // Columns [c0, c1) of the recipe into Z, Y and x (n x (c1 - c0)).
+  // Columns [c0, c1) of the recipe into Z and x (n x (c1 - c0)).
   void draw_columns(Index c0, Index c1, Eigen::Ref<Matrix> x);
 
   bool matrix_form() const {
@@ -798,14 +797,15 @@ void CmaEs::tell(const Eigen::Ref<const Vector>& fitness) {
     // Only the selected columns (nonzero weight, and the best) enter the
     // update: draw those that other ranks evaluated (shared sampling). Their
     // y = scale .* z is formed on the fly by update() (sep_streamed).
-    s.x_scratch.resize(s.n);
+    // Only z is needed here, not the candidate x.
+    const SampleRecipe& r = s.recipe;
     for (Index i = 0; i < s.lambda; ++i) {
       const Index j = order[static_cast<std::size_t>(i)];
-      if (s.weights(i) == 0.0 && i != 0) continue;
-      if (!s.drawn[static_cast<std::size_t>(j)]) {
-        Eigen::Map<Matrix> x(s.x_scratch.data(), s.n, 1);
-        s.draw_columns(j, j + 1, x);
-      }
+      if ((s.weights(i) == 0.0 && i != 0) || s.drawn[static_cast<std::size_t>(j)]) continue;
+      const bool mirrored = j >= r.mirror_from;
+      draw_column_normals(r.seed, mirrored ? j - r.mirror_from : j, s.n, s.Z.col(j).data());
+      if (mirrored) s.Z.col(j) = -s.Z.col(j);
+      s.drawn[static_cast<std::size_t>(j)] = 1;
     }
     s.lazy = false;
     s.sep_streamed = true;
