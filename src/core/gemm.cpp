@@ -85,15 +85,18 @@ struct Store {
   bool relu = false;
 };
 
-// C(0:rows, 0:cols) (+)= a (kMr x kc, packed) * b (kc x kNr, packed).
-void portable_kernel(Index kc, const float* a, const float* b, float* c, Index ldc, Index rows,
-                     Index cols, Store st) {
+// C(0:rows, 0:cols) (+)= a (kMr x kc, packed) * b (kc x kNr). b is a packed
+// sliver (ldb 0) or B itself, column-major with leading dimension ldb; then
+// columns past `cols` read column 0 (computed, never stored).
+void portable_kernel(Index kc, const float* a, const float* b, Index ldb, float* c, Index ldc,
+                     Index rows, Index cols, Store st) {
   float acc[kNr][kMr] = {};
   for (Index p = 0; p < kc; ++p) {
-    for (Index j = 0; j < kNr; ++j)
-      for (Index r = 0; r < kMr; ++r) acc[j][r] += a[r] * b[j];
+    for (Index j = 0; j < kNr; ++j) {
+      const float bj = ldb == 0 ? b[p * kNr + j] : b[(j < cols ? j : 0) * ldb + p];
+      for (Index r = 0; r < kMr; ++r) acc[j][r] += a[r] * bj;
+    }
     a += kMr;
-    b += kNr;
   }
   for (Index j = 0; j < cols; ++j)
     for (Index r = 0; r < rows; ++r) {
@@ -112,8 +115,8 @@ void portable_kernel(Index kc, const float* a, const float* b, float* c, Index l
 }
 
 #if defined(__AVX512F__)
-void avx512_kernel(Index kc, const float* a, const float* b, float* c, Index ldc, Index rows,
-                   Index cols, Store st) {
+void avx512_kernel(Index kc, const float* a, const float* b, Index ldb, float* c, Index ldc,
+                   Index rows, Index cols, Store st) {
   __m512 acc[kNr][2];
   for (Index j = 0; j < kNr; ++j) acc[j][0] = acc[j][1] = _mm512_setzero_ps();
   if (!st.first || st.beta != 0.0f) {
@@ -125,17 +128,34 @@ void avx512_kernel(Index kc, const float* a, const float* b, float* c, Index ldc
       _mm_prefetch(reinterpret_cast<const char*>(c + j * ldc + kMr - 1), _MM_HINT_T0);
     }
   }
-  for (Index p = 0; p < kc; ++p) {
-    const __m512 a0 = _mm512_loadu_ps(a);
-    const __m512 a1 = _mm512_loadu_ps(a + 16);
+  if (ldb == 0) {
+    for (Index p = 0; p < kc; ++p) {
+      const __m512 a0 = _mm512_loadu_ps(a);
+      const __m512 a1 = _mm512_loadu_ps(a + 16);
 #pragma GCC unroll 10
-    for (Index j = 0; j < kNr; ++j) {
-      const __m512 bj = _mm512_set1_ps(b[j]);
-      acc[j][0] = _mm512_fmadd_ps(a0, bj, acc[j][0]);
-      acc[j][1] = _mm512_fmadd_ps(a1, bj, acc[j][1]);
+      for (Index j = 0; j < kNr; ++j) {
+        const __m512 bj = _mm512_set1_ps(b[j]);
+        acc[j][0] = _mm512_fmadd_ps(a0, bj, acc[j][0]);
+        acc[j][1] = _mm512_fmadd_ps(a1, bj, acc[j][1]);
+      }
+      a += kMr;
+      b += kNr;
     }
-    a += kMr;
-    b += kNr;
+  } else {
+    // B in place: ten column streams, each read sequentially.
+    const float* col[kNr];
+    for (Index j = 0; j < kNr; ++j) col[j] = b + (j < cols ? j : 0) * ldb;
+    for (Index p = 0; p < kc; ++p) {
+      const __m512 a0 = _mm512_loadu_ps(a);
+      const __m512 a1 = _mm512_loadu_ps(a + 16);
+#pragma GCC unroll 10
+      for (Index j = 0; j < kNr; ++j) {
+        const __m512 bj = _mm512_set1_ps(col[j][p]);
+        acc[j][0] = _mm512_fmadd_ps(a0, bj, acc[j][0]);
+        acc[j][1] = _mm512_fmadd_ps(a1, bj, acc[j][1]);
+      }
+      a += kMr;
+    }
   }
   const __mmask16 m0 = rows >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << rows) - 1u);
   const __mmask16 m1 = rows >= 32  ? __mmask16(0xFFFF)
@@ -190,7 +210,8 @@ void grow(std::vector<float>& v, Index size) {
 int g_threads = 1;
 bool g_force_portable = false;
 
-using Kernel = void (*)(Index, const float*, const float*, float*, Index, Index, Index, Store);
+using Kernel = void (*)(Index, const float*, const float*, Index, float*, Index, Index, Index,
+                        Store);
 Kernel kernel() {
 #if defined(__AVX512F__)
   if (!g_force_portable) return avx512_kernel;
@@ -233,8 +254,12 @@ struct COperand {
 
 // Every entry point ends here, and the shapes are checked here once: leading
 // dimensions only where an operand is column-major.
+// direct_b (with op(B) = B only): the micro-kernel reads B in place instead of
+// a packed copy. Worth it when B is large and read once, as the long-k
+// products of sgemm_tn() are; the sums are the same either way.
 void drive(Index m, Index n, Index k, AOperand A, const float* B, Index ldb, bool trans_b,
-           float beta, COperand C, int threads, const SgemmEpilogue& epi = {}) {
+           float beta, COperand C, int threads, const SgemmEpilogue& epi = {},
+           bool direct_b = false) {
   if (m < 0 || n < 0 || k < 0 || threads < 0 || ldb < std::max<Index>(1, trans_b ? n : k) ||
       (!A.panels && A.ld < std::max<Index>(1, A.trans ? k : m)) ||
       (!C.panels && C.ld < std::max<Index>(1, m)))
@@ -257,9 +282,12 @@ void drive(Index m, Index n, Index k, AOperand A, const float* B, Index ldb, boo
   }
   const Index npad = round_up(n, kNr);
   Workspace& ws = t_ws;
-  grow(ws.b, npad * k);
-  for (Index k0 = 0; k0 < k; k0 += kKc)
-    pack_b(B, ldb, trans_b, n, k0, std::min(kKc, k - k0), ws.b.data() + k0 * npad);
+  direct_b = direct_b && !trans_b;
+  if (!direct_b) {
+    grow(ws.b, npad * k);
+    for (Index k0 = 0; k0 < k; k0 += kKc)
+      pack_b(B, ldb, trans_b, n, k0, std::min(kKc, k - k0), ws.b.data() + k0 * npad);
+  }
 
   // Work items are (row block, column chunk) tiles of C, dealt round-robin to
   // the threads. A tile is computed the same way whichever thread takes it
@@ -285,14 +313,15 @@ void drive(Index m, Index n, Index k, AOperand A, const float* B, Index ldb, boo
         const Index kc = std::min(kKc, k - k0);
         if (!A.panels) pack_a(A.data, A.ld, A.trans, m, i0, mc, k0, kc, abuf.data());
         const bool last = k0 + kc == k;
-        const float* bpanel = ws.b.data() + k0 * npad;
+        const float* bpanel = direct_b ? nullptr : ws.b.data() + k0 * npad;
         auto tile = [&](Index r0, Index j0) {
           const float* as = A.panels ? A.data + ((i0 + r0) / kMr) * k * kMr + k0 * kMr
                                      : abuf.data() + (r0 / kMr) * kc * kMr;
           const Store st{k0 == 0, beta, last,
                          last && epi.col_bias != nullptr ? epi.col_bias + j0 : nullptr,
                          last && epi.relu};
-          micro_kernel(kc, as, bpanel + (j0 / kNr) * kc * kNr, c_at(i0 + r0, j0), ldc,
+          const float* bs = direct_b ? B + k0 + j0 * ldb : bpanel + (j0 / kNr) * kc * kNr;
+          micro_kernel(kc, as, bs, direct_b ? ldb : 0, c_at(i0 + r0, j0), ldc,
                        std::min(kMr, mc - r0), std::min(kNr, n - j0), st);
         };
         if (A.panels || C.panels) {
@@ -341,7 +370,8 @@ void sgemm_tn(const Eigen::Ref<const MatrixF>& A, const Eigen::Ref<const MatrixF
                        ", C is " + dims(C.rows(), C.cols()));
   drive(m, n, k, AOperand{A.data(), std::max<Index>(1, A.outerStride()), false, true}, B.data(),
         std::max<Index>(1, B.outerStride()), false, beta,
-        COperand{C.data(), std::max<Index>(1, C.outerStride()), false}, threads);
+        COperand{C.data(), std::max<Index>(1, C.outerStride()), false}, threads, {},
+        /*direct_b=*/true);
 }
 
 void sgemm_panel_a(Index m, Index n, Index k, const float* A, const float* B, Index ldb,

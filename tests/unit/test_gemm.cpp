@@ -81,6 +81,20 @@ TEST_P(Sgemm, TransposedAMatchesTheDoubleProduct) {
   }
 }
 
+TEST_P(Sgemm, TransposedAReadsBInPlaceWithThePackedBits) {
+  // sgemm_tn() lets the micro-kernel read B in place (no packed copy); the
+  // sums must be those of the packed product, also for a partial last column
+  // sliver (23 = 2 x 10 + 3) and a strided B.
+  const Index k = 700, m = 30, n = 23;
+  const MatrixF A = uniform(k, m, 18), Bbig = uniform(k + 4, n + 2, 19);
+  const auto B = Bbig.block(2, 1, k, n);
+  MatrixF tn(m, n), packed(m, n);
+  sgemm_tn(A, B, 0.0f, tn);
+  const MatrixF At = A.transpose();
+  sgemm(At, MatrixF(B), false, 0.0f, packed);
+  EXPECT_EQ(tn, packed);
+}
+
 TEST_P(Sgemm, BetaScalesTheOldValuesAndStridedOperandsWork) {
   const Index m = 70, n = 13, k = 300;
   const MatrixF Abig = uniform(m + 5, k + 2, 3), Bbig = uniform(k + 7, n + 1, 4);

@@ -45,7 +45,9 @@ void sgemm(Index m, Index n, Index k, const float* A, Index lda, const float* B,
 void sgemm(const Eigen::Ref<const MatrixF>& A, const Eigen::Ref<const MatrixF>& B, bool trans_b,
            float beta, Eigen::Ref<MatrixF> C, int threads = 0, const SgemmEpilogue& epilogue = {});
 
-// C = beta * C + A^T * B (A is k x m).
+// C = beta * C + A^T * B (A is k x m). B is read in place, not packed: these
+// are LM-MA-ES's long products (k = n) against the n x lambda sample, which
+// is read once. Same sums as packing it.
 void sgemm_tn(const Eigen::Ref<const MatrixF>& A, const Eigen::Ref<const MatrixF>& B, float beta,
               Eigen::Ref<MatrixF> C, int threads = 0);
 
