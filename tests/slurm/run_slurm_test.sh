@@ -314,9 +314,11 @@ fi
 # A run long enough to be signalled mid-way (CMA-ES on 4000 MNIST images when
 # the data is there, else many Iris epochs). The requeued job must continue
 # from its checkpoint and end with the numbers of an uninterrupted run.
+# 300 MNIST epochs are about 3.5 s per run on a 2-core VM (3 runs): at 60
+# epochs the whole job once ended within the 2 s the signal used to wait.
 pre_cfg=$tmp/preempt.json
 if [[ -n ${NEUROCMA_DATA_DIR:-} && -d $NEUROCMA_DATA_DIR/mnist ]]; then
-  dataset='{"name": "mnist", "limit": 4000, "val_size": 1000}' epochs=60
+  dataset='{"name": "mnist", "limit": 4000, "val_size": 1000}' epochs=300
 else
   dataset='{"name": "iris", "standardize": true}' epochs=20000
 fi
@@ -333,16 +335,23 @@ pre_out=$tmp/results/t-preempt-$pre_id
 pre_log=$tmp/logs/t-preempt-$pre_id.out
 if [[ $pre_id =~ ^[0-9]+$ ]]; then
   pass "run.sbatch submitted as job $pre_id for the preemption test"
-  signalled=0
+  signalled=0 seen=0
   for _ in $(seq 600); do
     if [[ -e $pre_out/preempt.h5.partial ]]; then
-      sleep 2
+      seen=1
+      sleep 0.5
       scancel --signal=USR1 --batch "$pre_id" && signalled=1
       break
     fi
     sleep 0.1
   done
-  ((signalled)) && pass "sent SIGUSR1 to job $pre_id while it trained" || fail "job $pre_id never started training"
+  if ((signalled)); then
+    pass "sent SIGUSR1 to job $pre_id while it trained"
+  elif ((seen)); then
+    fail "job $pre_id ended before it could be signalled (the preemption run is too short)"
+  else
+    fail "job $pre_id never started training"
+  fi
   # slurmctld holds a requeued job for about two minutes (BeginTime). That is
   # not shortened here: slurmd refuses to start the same job id again while
   # the first attempt's credential is revoked ("Job credential revoked").
