@@ -296,7 +296,8 @@ void serve_evaluations(RankGroup& group, PopulationEvaluator& local, const Datas
   Vector fit;
   std::vector<double> payload;
   SampleRecipe recipe;
-  detail::Backoff backoff(50000);  // generations follow each other within ms
+  RecipeGeneration generation(recipe);  // reused: its scratch is allocated once
+  detail::Backoff backoff(50000);       // generations follow each other within ms
   for (;;) {
     std::int64_t header[kHeaderSize] = {0, 0, 0, 0, 0, 0, 0, 0};
     MPI_Request req;
@@ -342,7 +343,6 @@ void serve_evaluations(RankGroup& group, PopulationEvaluator& local, const Datas
       if (header[0] == kEval) {
         local.evaluate(cand, batch, fit);
       } else {
-        RecipeGeneration generation(recipe);
         local.evaluate_columns(generation, header[4], header[4] + mine, batch, fit);
       }
     }

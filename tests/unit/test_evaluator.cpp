@@ -1,11 +1,39 @@
 // The batched float32 population evaluator against the double reference.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
+#include <cstddef>
 
 #include "neurocma/train/evaluator.hpp"
 
 using namespace neurocma;
+
+// Counts heap allocations while g_counting is set (steady-state test below).
+// malloc itself is interposed (glibc), so Eigen's buffers and operator new
+// are both seen.
+namespace {
+std::atomic<bool> g_counting{false};
+std::atomic<long> g_allocations{0};
+}  // namespace
+
+extern "C" {
+void* __libc_malloc(std::size_t size);
+void* __libc_calloc(std::size_t n, std::size_t size);
+void* __libc_realloc(void* p, std::size_t size);
+void* malloc(std::size_t size) {
+  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1);
+  return __libc_malloc(size);
+}
+void* calloc(std::size_t n, std::size_t size) {
+  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1);
+  return __libc_calloc(n, size);
+}
+void* realloc(void* p, std::size_t size) {
+  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1);
+  return __libc_realloc(p, size);
+}
+}
 
 namespace {
 
@@ -175,4 +203,42 @@ TEST(BatchedEvaluator, SkippingAllZeroInputsKeepsTheBits) {
     EXPECT_TRUE(std::isinf(f_skip(4)));
     EXPECT_TRUE(std::isfinite(f_skip(0)));
   }
+}
+
+TEST(SerialEvaluator, SteadyStateGenerationAllocatesNothing) {
+  // Issue #3: no allocation per candidate or per generation in the hot loop:
+  // after two warm-up generations, sampling and evaluating a third one (the
+  // streamed sep path, with a skipped input feature) calls malloc zero times.
+  Mlp mlp({196, {32}, 10, Activation::kRelu});
+  Rng init(3);
+  const Vector p0 = mlp.init(init);
+  CmaOptions opt;
+  opt.variant = CmaVariant::kSep;
+  opt.popsize = 10;
+  CmaEs es(p0, opt, Rng(4));
+  Dataset d;
+  d.num_classes = 10;
+  d.X.resize(196, 64);
+  for (Index i = 0; i < d.X.size(); ++i) d.X.data()[i] = i % 7 == 0 ? 0.0 : init.uniform();
+  d.X.row(0).setZero();  // a skipped feature
+  for (Index i = 0; i < 64; ++i) d.y.push_back(static_cast<int>(init.below(10)));
+  std::vector<Index> idx(32);
+  for (Index i = 0; i < 32; ++i) idx[static_cast<size_t>(i)] = 2 * i;
+  const Batch batch{&d, idx.data(), 32};
+  SerialEvaluator serial(mlp);
+  Vector f(opt.popsize);
+  for (int warm = 0; warm < 2; ++warm) {
+    CmaGeneration g(es);
+    g.begin();
+    serial.evaluate_shared(g, batch, f);
+    es.tell(f);
+  }
+  CmaGeneration g(es);
+  g.begin();
+  g_allocations = 0;
+  g_counting = true;
+  serial.evaluate_shared(g, batch, f);
+  g_counting = false;
+  EXPECT_EQ(g_allocations.load(), 0);
+  EXPECT_TRUE(f.allFinite());
 }
