@@ -157,8 +157,11 @@ TEST(CmaFloat32, LmSinglePrecisionSamplingTracksDouble) {
     SCOPED_TRACE(mirrored ? "mirrored" : "plain");
     EXPECT_LT(lockstep(s, d, f, 200), 1e-4);
     // The directions really transform the samples: y differs from sigma z.
+    // (The state map must outlive the loop: a range-for over a member of a
+    // temporary read freed memory, which AddressSanitizer caught.)
+    const auto state = d.state();
     double transformed = 0.0;
-    for (double x : d.state().at("lm_V")) transformed = std::max(transformed, std::abs(x));
+    for (double x : state.at("lm_V")) transformed = std::max(transformed, std::abs(x));
     EXPECT_GT(transformed, 0.1);
     EXPECT_LT(std::abs(s.sigma() - d.sigma()) / d.sigma(), 1e-4);
     EXPECT_LT((s.mean() - d.mean()).norm(), 1e-4 * (d.mean().norm() + d.sigma()));
