@@ -154,19 +154,21 @@ struct CmaEs::Impl {
   MatrixF lm_Vf;  // float copy of lm_V for single-precision sampling
   MatrixF lm_zf, lm_wf, lm_tf, lm_twf, lm_yf, lm_gf;  // sampling buffers, reused
   double lm_std = 1.0;  // empirical per-coordinate std / sigma of the last sample (tolx)
-  // lm in single precision samples in float and never stores the n x lambda
-  // double Z and Y: ask() keeps z (lm_zf, the first lm_h columns; the rest
-  // are their mirrors) and the correction V T V^T z (lm_yf); tell() sums the
-  // selected y = alpha z + correction and z from them, and forms the column of
-  // a new best candidate only.
-  bool lm_streamed = false;
-  // sep with shared sampling keeps Z only; update() forms y = scale .* z of
-  // the selected columns as it uses them.
-  bool sep_streamed = false;
+  // lm in single precision (lm_float()) samples in float and never stores
+  // the n x lambda double Z and Y: ask() keeps z (lm_zf, the first lm_h
+  // columns; the rest are their mirrors) and the correction V T V^T z
+  // (lm_yf); tell() sums the selected y = alpha z + correction and z from
+  // them, and forms the column of a new best candidate only.
+  // sep (always shared sampling) keeps Z only; update() forms y = scale .* z
+  // of the selected columns as it uses them.
   Index lm_h = 0, lm_used = 0;
   double lm_alpha = 1.0;
   Vector lm_rowsq;  // sum over the population of y^2, per coordinate (lm_std)
+  bool lm_float() const { return opt.variant == CmaVariant::kLm && opt.single_precision; }
   void lm_ask(Eigen::Ref<Matrix> candidates);
+  // Calls f(i, z_i, y_i) for i < n, column j of the last lm_ask().
+  template <typename F>
+  void lm_for_column(Index j, F&& f) const;
   void lm_form_column(Index j);  // Z.col(j) and Y.col(j) from lm_zf and lm_yf
   void lm_weighted_means(const std::vector<Index>& order, Vector& y_w, Vector& z_w) const;
 
@@ -363,74 +365,62 @@ void CmaEs::Impl::lm_ask(Eigen::Ref<Matrix> candidates) {
   // cache; mirrored columns negate their twin's y. y^2 is summed for lm_std.
   if (lm_rowsq.size() != n) lm_rowsq.resize(n);
   lm_rowsq.setZero();
-  const double a = lm_alpha;
+  double* rowsq = lm_rowsq.data();
+  const double* m = mean.data();
+  const double sg = sigma;
   for (Index j = 0; j < lambda; ++j) {
-    const Index src = j < lm_h ? j : j - lm_h;
-    const double sign = j < lm_h ? 1.0 : -1.0;
-    const float* z = lm_zf.col(src).data();
     double* x = candidates.col(j).data();
-    if (lm_used > 0) {
-      const float* c = lm_yf.col(src).data();
-      for (Index i = 0; i < n; ++i) {
-        const double y = sign * (a * static_cast<double>(z[i]) + static_cast<double>(c[i]));
-        x[i] = sigma * y + mean(i);
-        lm_rowsq(i) += y * y;
-      }
-    } else {
-      for (Index i = 0; i < n; ++i) {
-        const double y = sign * static_cast<double>(z[i]);
-        x[i] = sigma * y + mean(i);
-        lm_rowsq(i) += y * y;
-      }
+    lm_for_column(j, [&](Index i, double, double y) {
+      x[i] = sg * y + m[i];
+      rowsq[i] += y * y;
+    });
+  }
+}
+
+template <typename F>
+void CmaEs::Impl::lm_for_column(Index j, F&& f) const {
+  const Index src = j < lm_h ? j : j - lm_h;
+  const double sign = j < lm_h ? 1.0 : -1.0;
+  const float* z = lm_zf.col(src).data();
+  // Locals, not members: f stores doubles, which could alias lm_alpha and n
+  // and would keep the loop from vectorizing.
+  const double a = lm_alpha;
+  const Index len = n;
+  if (lm_used > 0) {
+    const float* c = lm_yf.col(src).data();
+    for (Index i = 0; i < len; ++i)
+      f(i, sign * static_cast<double>(z[i]),
+        sign * (a * static_cast<double>(z[i]) + static_cast<double>(c[i])));
+  } else {
+    for (Index i = 0; i < len; ++i) {
+      const double zi = sign * static_cast<double>(z[i]);
+      f(i, zi, zi);
     }
   }
-  lm_streamed = true;
 }
 
 // <y>_w and <z>_w of update() straight from lm_zf and lm_yf: the same
 // operations on the same values as forming the columns and summing them.
 void CmaEs::Impl::lm_weighted_means(const std::vector<Index>& order, Vector& y_w,
                                     Vector& z_w) const {
+  double* yw = y_w.data();
+  double* zw = z_w.data();
   for (Index r = 0; r < mu; ++r) {
-    const Index j = order[static_cast<std::size_t>(r)];
-    const Index src = j < lm_h ? j : j - lm_h;
-    const double sign = j < lm_h ? 1.0 : -1.0, w = weights(r);
-    const float* z = lm_zf.col(src).data();
-    double* yw = y_w.data();
-    double* zw = z_w.data();
-    if (lm_used > 0) {
-      const float* c = lm_yf.col(src).data();
-      for (Index i = 0; i < n; ++i) {
-        const double zi = sign * static_cast<double>(z[i]);
-        const double yi = sign * (lm_alpha * static_cast<double>(z[i]) + static_cast<double>(c[i]));
-        yw[i] += w * yi;
-        zw[i] += w * zi;
-      }
-    } else {
-      for (Index i = 0; i < n; ++i) {
-        const double zi = sign * static_cast<double>(z[i]);
-        yw[i] += w * zi;
-        zw[i] += w * zi;
-      }
-    }
+    const double w = weights(r);
+    lm_for_column(order[static_cast<std::size_t>(r)], [&](Index i, double z, double y) {
+      yw[i] += w * y;
+      zw[i] += w * z;
+    });
   }
 }
 
 void CmaEs::Impl::lm_form_column(Index j) {
-  const Index src = j < lm_h ? j : j - lm_h;
-  const double sign = j < lm_h ? 1.0 : -1.0;
-  const float* z = lm_zf.col(src).data();
   double* zo = Z.col(j).data();
   double* yo = Y.col(j).data();
-  if (lm_used > 0) {
-    const float* c = lm_yf.col(src).data();
-    for (Index i = 0; i < n; ++i) {
-      zo[i] = sign * static_cast<double>(z[i]);
-      yo[i] = sign * (lm_alpha * static_cast<double>(z[i]) + static_cast<double>(c[i]));
-    }
-  } else {
-    for (Index i = 0; i < n; ++i) yo[i] = zo[i] = sign * static_cast<double>(z[i]);
-  }
+  lm_for_column(j, [&](Index i, double z, double y) {
+    zo[i] = z;
+    yo[i] = y;
+  });
 }
 
 void CmaEs::Impl::decompose(long long now) {
@@ -466,9 +456,9 @@ void CmaEs::Impl::update(const std::vector<Index>& order, const Eigen::Ref<const
   (void)fitness;
   // Weighted means of the mu best steps, eq. (41): <y>_w and <z>_w.
   Vector y_w = Vector::Zero(n), z_w = Vector::Zero(n);
-  if (lm_streamed) {
+  if (lm_float()) {
     lm_weighted_means(order, y_w, z_w);
-  } else if (sep_streamed) {
+  } else if (opt.variant == CmaVariant::kSep) {
     // y = scale .* z, formed as it is used (same operations as storing Y).
     const double* sc = recipe.scale.data();
     for (Index r = 0; r < mu; ++r) {
@@ -513,9 +503,8 @@ void CmaEs::Impl::update(const std::vector<Index>& order, const Eigen::Ref<const
           (1.0 - lm_cc(j)) * lm_V.col(j) + std::sqrt(mueff * lm_cc(j) * (2.0 - lm_cc(j))) * z_w;
     if (opt.single_precision) lm_Vf = lm_V.cast<float>();
     sigma *= std::exp(cs / 2.0 * (ps.squaredNorm() / nd - 1.0));
-    if (lm_streamed) {
+    if (lm_float()) {
       lm_std = std::sqrt(lm_rowsq.maxCoeff() / static_cast<double>(lambda));
-      lm_streamed = false;
     } else {
       lm_std = std::sqrt(Y.cwiseAbs2().rowwise().mean().maxCoeff());
     }
@@ -584,23 +573,17 @@ void CmaEs::Impl::update(const std::vector<Index>& order, const Eigen::Ref<const
     } else {  // sep: eq. (47) restricted to the diagonal
       diagC *= a;
       diagC += c1 * pc.cwiseAbs2();
-      if (sep_streamed) {
-        const double* sc = recipe.scale.data();
-        double* d = diagC.data();
-        for (Index i = 0; i < k; ++i) {
-          const double c = cmu * wo[static_cast<std::size_t>(i)];
-          const double* z = Z.col(sel[static_cast<std::size_t>(i)]).data();
-          for (Index e = 0; e < n; ++e) {
-            const double ye = sc[e] * z[e];
-            d[e] += c * (ye * ye);
-          }
+      // y = scale .* z of the selected columns, formed as it is used.
+      const double* sc = recipe.scale.data();
+      double* d = diagC.data();
+      for (Index i = 0; i < k; ++i) {
+        const double c = cmu * wo[static_cast<std::size_t>(i)];
+        const double* z = Z.col(sel[static_cast<std::size_t>(i)]).data();
+        for (Index e = 0; e < n; ++e) {
+          const double ye = sc[e] * z[e];
+          d[e] += c * (ye * ye);
         }
-      } else {
-        for (Index i = 0; i < k; ++i)
-          diagC += cmu * wo[static_cast<std::size_t>(i)] *
-                   Y.col(sel[static_cast<std::size_t>(i)]).cwiseAbs2();
       }
-      sep_streamed = false;
       cond = diagC.maxCoeff() / diagC.minCoeff();
     }
   }
@@ -702,13 +685,18 @@ void draw_column_normals(std::uint64_t seed, Index j, Index n, float* z) {
   fill_normal(rng, z, n);
 }
 
-void SampleRecipe::draw(Index c0, Index c1, Eigen::Ref<Matrix> z, Eigen::Ref<Matrix> x) const {
+void SampleRecipe::draw_z(Index j, double* z) const {
   const Index n = mean.size();
+  const bool mirrored = j >= mirror_from;
+  draw_column_normals(seed, mirrored ? j - mirror_from : j, n, z);
+  if (mirrored)
+    for (Index i = 0; i < n; ++i) z[i] = -z[i];
+}
+
+void SampleRecipe::draw(Index c0, Index c1, Eigen::Ref<Matrix> z, Eigen::Ref<Matrix> x) const {
   for (Index j = c0; j < c1; ++j) {
     const Index k = j - c0;
-    const bool mirrored = j >= mirror_from;
-    draw_column_normals(seed, mirrored ? j - mirror_from : j, n, z.col(k).data());
-    if (mirrored) z.col(k) = -z.col(k);
+    draw_z(j, z.col(k).data());
     x.col(k) = sigma * scale.cwiseProduct(z.col(k)) + mean;  // eq. (40)
   }
 }
@@ -724,7 +712,7 @@ void CmaEs::ask(Eigen::Ref<Matrix> candidates) {
     materialize(0, s.lambda, candidates);
     return;
   }
-  if (s.opt.variant == CmaVariant::kLm && s.opt.single_precision) {
+  if (s.lm_float()) {
     s.lm_ask(candidates);
     s.asked = true;
     return;
@@ -795,25 +783,20 @@ void CmaEs::tell(const Eigen::Ref<const Vector>& fitness) {
   std::stable_sort(order.begin(), order.end(), [&](Index a, Index b) { return key(a) < key(b); });
   if (s.lazy) {
     // Only the selected columns (nonzero weight, and the best) enter the
-    // update: draw those that other ranks evaluated (shared sampling). Their
-    // y = scale .* z is formed on the fly by update() (sep_streamed).
-    // Only z is needed here, not the candidate x.
-    const SampleRecipe& r = s.recipe;
+    // update, which forms their y = scale .* z itself. Draw the z of those
+    // that other ranks evaluated (shared sampling).
     for (Index i = 0; i < s.lambda; ++i) {
       const Index j = order[static_cast<std::size_t>(i)];
       if ((s.weights(i) == 0.0 && i != 0) || s.drawn[static_cast<std::size_t>(j)]) continue;
-      const bool mirrored = j >= r.mirror_from;
-      draw_column_normals(r.seed, mirrored ? j - r.mirror_from : j, s.n, s.Z.col(j).data());
-      if (mirrored) s.Z.col(j) = -s.Z.col(j);
+      s.recipe.draw_z(j, s.Z.col(j).data());
       s.drawn[static_cast<std::size_t>(j)] = 1;
     }
     s.lazy = false;
-    s.sep_streamed = true;
   }
   const Index b = order.front();
   if (std::isfinite(fitness(b)) && fitness(b) < s.best_f) {
-    if (s.lm_streamed) s.lm_form_column(b);
-    if (s.sep_streamed) s.Y.col(b) = s.recipe.scale.cwiseProduct(s.Z.col(b));
+    if (s.lm_float()) s.lm_form_column(b);
+    if (s.opt.variant == CmaVariant::kSep) s.Y.col(b) = s.recipe.scale.cwiseProduct(s.Z.col(b));
     s.best_f = fitness(b);
     s.best_x = s.mean + s.sigma * s.Y.col(b);
   }
@@ -988,8 +971,6 @@ void CmaEs::set_state(const std::map<std::string, std::vector<double>>& st) {
   }
   s.asked = false;
   s.lazy = false;
-  s.lm_streamed = false;
-  s.sep_streamed = false;
 }
 
 }  // namespace neurocma

@@ -72,6 +72,8 @@ struct SampleRecipe {
   Vector mean, scale;  // scale = sqrt(diag C)
   // z and x of columns [c0, c1) into columns 0 .. c1-c0 of z and x (n rows).
   void draw(Index c0, Index c1, Eigen::Ref<Matrix> z, Eigen::Ref<Matrix> x) const;
+  // z of column j alone (n values).
+  void draw_z(Index j, double* z) const;
 };
 
 class CmaEs {
