@@ -33,13 +33,10 @@ Dataset synthetic(Index n, Index features, int classes, std::uint64_t seed) {
   return d;
 }
 
-void BM_AdamStep(benchmark::State& state) {
-  const Index batch = state.range(0);
-  const Dataset d = synthetic(8192, 196, 10, 1);
-  Mlp mlp({196, {32}, 10, Activation::kRelu});
-  Rng rng(2);
-  Vector params = mlp.init(rng);
-  GradientMethod method(mlp, std::make_unique<Adam>(AdamOptions{}));
+// Runs method.train_batch on consecutive batches of a shuffled order of d,
+// one per benchmark iteration, wrapping around at the end.
+void train_batches(benchmark::State& state, TrainingMethod& method, Vector& params,
+                   const Dataset& d, Index batch, Rng& rng) {
   std::vector<Index> order(static_cast<size_t>(d.size()));
   std::iota(order.begin(), order.end(), Index{0});
   shuffle(order.begin(), order.end(), rng);
@@ -50,6 +47,16 @@ void BM_AdamStep(benchmark::State& state) {
     method.train_batch(params, Batch{&d, order.data() + start, batch}, c);
     start += batch;
   }
+}
+
+void BM_AdamStep(benchmark::State& state) {
+  const Index batch = state.range(0);
+  const Dataset d = synthetic(8192, 196, 10, 1);
+  Mlp mlp({196, {32}, 10, Activation::kRelu});
+  Rng rng(2);
+  Vector params = mlp.init(rng);
+  GradientMethod method(mlp, std::make_unique<Adam>(AdamOptions{}));
+  train_batches(state, method, params, d, batch, rng);
   state.SetItemsProcessed(state.iterations() * batch);
   state.counters["samples_per_s"] = benchmark::Counter(
       static_cast<double>(state.iterations() * batch), benchmark::Counter::kIsRate);
@@ -139,16 +146,7 @@ void BM_TrainingGeneration(benchmark::State& state) {
   opt.batch_size = batch;
   SerialEvaluator eval(mlp);
   CmaMethod method(mlp, params, opt, Rng(7), eval);
-  std::vector<Index> order(static_cast<size_t>(d.size()));
-  std::iota(order.begin(), order.end(), Index{0});
-  shuffle(order.begin(), order.end(), rng);
-  Counters c;
-  Index start = 0;
-  for (auto _ : state) {
-    if (start + batch > d.size()) start = 0;
-    method.train_batch(params, Batch{&d, order.data() + start, batch}, c);
-    start += batch;
-  }
+  train_batches(state, method, params, d, batch, rng);
   state.SetLabel(to_string(variant) + " " + source);
 }
 BENCHMARK(BM_TrainingGeneration)

@@ -135,6 +135,11 @@ void BatchedMlpEvaluator::evaluate(const Eigen::Ref<const Matrix>& candidates,
                                    const Eigen::Ref<const Matrix>& X, const std::vector<int>& y,
                                    Eigen::Ref<Vector> fitness) {
   begin(candidates.cols(), X, y);
+  load_and_evaluate(candidates, fitness);
+}
+
+void BatchedMlpEvaluator::load_and_evaluate(const Eigen::Ref<const Matrix>& candidates,
+                                            Eigen::Ref<Vector> fitness) {
   for (Index j = 0; j < candidates.cols(); ++j) load(j, candidates.col(j).data());
   evaluate_loaded(fitness);
 }
@@ -204,8 +209,7 @@ void BatchedMlpEvaluator::evaluate_loaded(Eigen::Ref<Vector> fitness) {
 void BatchedMlpEvaluator::evaluate(const Eigen::Ref<const Matrix>& candidates, const Batch& batch,
                                    Eigen::Ref<Vector> fitness) {
   begin(candidates.cols(), batch);
-  for (Index j = 0; j < candidates.cols(); ++j) load(j, candidates.col(j).data());
-  evaluate_loaded(fitness);
+  load_and_evaluate(candidates, fitness);
 }
 
 void SerialEvaluator::evaluate_columns(SharedGeneration& generation, Index c0, Index c1,

@@ -131,6 +131,8 @@ class BatchedMlpEvaluator {
 
  private:
   void prepare(Index lambda, const Eigen::Ref<const Matrix>& X);
+  // load() every column of candidates, then evaluate_loaded().
+  void load_and_evaluate(const Eigen::Ref<const Matrix>& candidates, Eigen::Ref<Vector> fitness);
 
   const Mlp& m_mlp;
   MatrixF m_xt;                 // batch x active inputs (float, transposed input)
