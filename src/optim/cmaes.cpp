@@ -762,7 +762,7 @@ void CmaEs::materialize(Index c0, Index c1, Eigen::Ref<Matrix> candidates) {
   s.draw_columns(c0, c1, candidates);
 }
 
-// Y = scale .* Z is left to tell(), which forms it for the selected columns only.
+// Y = scale .* Z is left to update(), which forms it for the selected columns only.
 void CmaEs::Impl::draw_columns(Index c0, Index c1, Eigen::Ref<Matrix> x) {
   recipe.draw(c0, c1, Z.middleCols(c0, c1 - c0), x);
   for (Index j = c0; j < c1; ++j) drawn[static_cast<std::size_t>(j)] = 1;
