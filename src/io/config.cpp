@@ -249,6 +249,7 @@ DatasetConfig parse_dataset(Reader& r) {
   if (28 % d.pool != 0)
     r.fail("pool", "expected a divisor of 28 (1, 2, 4, 7, 14, 28), got " + std::to_string(d.pool));
   d.standardize = r.boolean("standardize", d.standardize);
+  d.standardize_on = r.choice("standardize_on", d.standardize_on, {"train", "all"});
   const bool iris = d.name == "iris";
   d.split = r.choice("split", iris ? "ratio" : "official", {"official", "ratio"});
   if (iris && d.split == "official") {
@@ -258,6 +259,8 @@ DatasetConfig parse_dataset(Reader& r) {
   d.val_ratio = r.number("val_ratio", d.val_ratio, 0, true, 1, true);
   d.test_ratio = r.number("test_ratio", d.test_ratio, 0, true, 1, true);
   check_ratios(r, "train_ratio", d.train_ratio, d.val_ratio, d.test_ratio);
+  d.stratify = r.boolean("stratify", iris);
+  if (iris && !d.stratify) r.fail("stratify", "iris is always split stratified; expected true");
   d.val_size = static_cast<Index>(r.integer("val_size", d.val_size, 1, 59999));
   d.limit = static_cast<Index>(r.integer("limit", d.limit, 0));
   if (!iris && d.split == "official" && d.limit > 0 && d.val_size >= d.limit) {
@@ -283,6 +286,7 @@ ModelConfig parse_model(Reader& r) {
     }
   }
   m.activation = r.choice("activation", m.activation, {"relu", "tanh", "sigmoid"});
+  m.output = r.choice("output", m.output, {"logits", "softmax"});
   r.finish();
   return m;
 }
@@ -293,7 +297,7 @@ TrainConfig parse_train(Reader& r) {
   t.max_epochs = static_cast<int>(r.integer("max_epochs", t.max_epochs, 1, 1000000));
   t.patience = static_cast<int>(r.integer("patience", t.patience, 1, 1000000));
   t.min_delta = r.number("min_delta", t.min_delta, 0, false, kInf, false);
-  t.test_on = r.choice("test_on", t.test_on, {"best", "last"});
+  t.test_on = r.choice("test_on", t.test_on, {"best", "last", "best_on_early_stop"});
   r.finish();
   return t;
 }
@@ -330,11 +334,12 @@ OptimizerConfig parse_optimizer(Reader& r, Index num_params, const std::string& 
     o.sigma0 = r.number("sigma0", o.sigma0, 0, true, kInf, false);
     if (const json* b = r.get("blocks")) {
       const std::string what =
-          "\"whole\", \"layer\" or an array of positive block sizes summing to the parameter "
-          "count";
+          "\"whole\", \"layer\", \"tensor\" or an array of positive block sizes summing to "
+          "the parameter count";
       if (b->is_string()) {
         o.blocks = b->get<std::string>();
-        if (o.blocks != "whole" && o.blocks != "layer") r.expected("blocks", what, *b);
+        if (o.blocks != "whole" && o.blocks != "layer" && o.blocks != "tensor")
+          r.expected("blocks", what, *b);
       } else if (b->is_array() && !b->empty()) {
         o.blocks = "explicit";
         Index sum = 0;
@@ -357,10 +362,18 @@ OptimizerConfig parse_optimizer(Reader& r, Index num_params, const std::string& 
     }
     o.batch_size = static_cast<Index>(r.integer("batch_size", o.batch_size, 0));
     o.select = r.choice("select", o.select, {"mean", "best"});
-    o.active = r.boolean("active", o.active);
+    // Active CMA is the default of full CMA-ES (the tutorial's Table 1, pycma);
+    // sep-CMA-ES (Ros & Hansen 2008) and LM-MA-ES have no negative weights by default.
+    o.active = r.boolean("active", o.variant == "full");
+    if (o.active && o.variant == "lm")
+      r.fail("active", "LM-MA-ES has no active (negative-weight) update; expected false");
     o.mirrored = r.boolean("mirrored", o.mirrored);
     o.max_evals = r.integer("max_evals", o.max_evals, 0, std::numeric_limits<long long>::max());
     o.lm_memory = static_cast<Index>(r.integer("lm_memory", o.lm_memory, 0));
+    o.full_form = r.choice("full_form", o.full_form, {"auto", "eigen", "matrix"});
+    o.block_context = r.choice("block_context", o.block_context, {"current", "epoch_start"});
+    o.fitness = r.choice("fitness", o.fitness, {"mean", "mean_over_batch"});
+    o.rng = r.choice("rng", o.rng, {"run", "shared"});
   }
   r.finish(" for an optimizer of type \"" + o.type + "\"");
   o.params = hyperparameters(o);
@@ -475,9 +488,13 @@ ExperimentConfig parse_study(const json& j, const std::string& file) {
   cfg.dataset.train_ratio = q[0];
   cfg.dataset.val_ratio = q[1];
   cfg.dataset.test_ratio = q[2];
+  cfg.dataset.stratify = true;  // sklearn train_test_split(..., stratify=y), twice
   if (dataset == "iris") {
+    // StandardScaler fitted on all 150 samples before the split.
     cfg.dataset.standardize = true;
+    cfg.dataset.standardize_on = "all";
   } else {
+    // 28 -> 14 by bilinear interpolation (no antialiasing) = 2x2 averages; pixels in [0, 1].
     cfg.dataset.pool = 2;
     cfg.dataset.standardize = false;
   }
@@ -500,6 +517,7 @@ ExperimentConfig parse_study(const json& j, const std::string& file) {
     }
     cfg.model.hidden = {static_cast<Index>(hidden)};
     cfg.model.activation = "sigmoid";
+    cfg.model.output = "softmax";  // nn.Softmax last, then nn.CrossEntropyLoss on it
   }
   {
     Reader e(r.require("early_stopping", "an object"), file, "early_stopping");
@@ -517,12 +535,29 @@ ExperimentConfig parse_study(const json& j, const std::string& file) {
     if (opt.name == "sgd" || opt.name == "adam") {
       opt.type = opt.name;
       opt.lr = o.number("learning_rate", 0, 0, true, kInf, false, true);
+      // The study's EarlyStopping kept model.state_dict(), whose tensors share
+      // storage with the parameters that optimizer.step() updates in place:
+      // "restoring" them was a no-op, so the last weights were tested
+      // (tests/scripts/study_reference.py shows it with torch).
+      cfg.train.test_on = "last";
     } else {
+      // pycma's CMAEvolutionStrategy(x0, sigma0, {popsize, seed}) with its
+      // defaults: full covariance with an eigendecomposition, active CMA.
       opt.type = "cmaes";
       opt.variant = "full";
+      opt.full_form = "eigen";
+      opt.active = true;
+      // One CMA-ES per nn.Linear (weights and bias together): the study's
+      // get_params_layers(). Its evaluation counts rule out one per tensor
+      // (docs/study.md).
       opt.blocks = opt.name == "layerwise_cmaes" ? "layer" : "whole";
-      // The study installed the best sample of each generation.
+      // es.best.x, the best candidate seen so far, goes into the model.
       opt.select = "best";
+      opt.block_context = "epoch_start";
+      opt.fitness = "mean_over_batch";  // evaluate_batch() divides the mean loss by the batch size
+      opt.rng = "shared";               // {"seed": random_seed} for every run
+      // The best-validation weights come back only when early stopping fires.
+      cfg.train.test_on = "best_on_early_stop";
       opt.popsize = static_cast<Index>(
           o.integer("population_size", 0, 2, std::numeric_limits<int>::max(), true));
       opt.sigma0 = o.number("sigma0", 0, 0, true, kInf, false, true);
@@ -539,6 +574,23 @@ ExperimentConfig parse_study(const json& j, const std::string& file) {
 }
 
 }  // namespace
+
+void apply_corrected_semantics(ExperimentConfig& cfg) {
+  cfg.model.output = "logits";
+  cfg.train.test_on = "best";
+  cfg.dataset.standardize_on = "train";
+  for (OptimizerConfig& o : cfg.optimizers) {
+    if (o.type != "cmaes") continue;
+    o.select = "mean";
+    o.block_context = "current";
+    o.fitness = "mean";
+    o.rng = "run";
+    o.full_form = "auto";
+    o.params = hyperparameters(o);
+  }
+  if (cfg.format == "study") cfg.name += ".corrected";
+  cfg.resolved = to_json(cfg);
+}
 
 nlohmann::json hyperparameters(const OptimizerConfig& o) {
   json p = json::object();
@@ -569,6 +621,10 @@ nlohmann::json hyperparameters(const OptimizerConfig& o) {
     p["mirrored"] = o.mirrored;
     p["max_evals"] = o.max_evals;
     p["lm_memory"] = o.lm_memory;
+    p["full_form"] = o.full_form;
+    p["block_context"] = o.block_context;
+    p["fitness"] = o.fitness;
+    p["rng"] = o.rng;
   }
   return p;
 }
@@ -604,10 +660,14 @@ nlohmann::json to_json(const ExperimentConfig& cfg) {
   const DatasetConfig& d = cfg.dataset;
   j["dataset"] = {{"name", d.name},           {"data_dir", d.data_dir},
                   {"pool", d.pool},           {"standardize", d.standardize},
+                  {"standardize_on", d.standardize_on},
                   {"split", d.split},         {"train_ratio", d.train_ratio},
                   {"val_ratio", d.val_ratio}, {"test_ratio", d.test_ratio},
+                  {"stratify", d.stratify},
                   {"val_size", d.val_size},   {"limit", d.limit}};
-  j["model"] = {{"hidden", cfg.model.hidden}, {"activation", cfg.model.activation}};
+  j["model"] = {{"hidden", cfg.model.hidden},
+                {"activation", cfg.model.activation},
+                {"output", cfg.model.output}};
   const TrainConfig& t = cfg.train;
   j["train"] = {{"batch_size", t.batch_size},
                 {"max_epochs", t.max_epochs},

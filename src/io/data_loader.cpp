@@ -386,8 +386,17 @@ Dataset load_idx_dataset(const std::string& dir, const std::string& prefix, cons
 Splits load_splits(const DatasetConfig& cfg, std::uint64_t data_seed, std::ostream& warn) {
   Rng rng(data_seed, 0, Stream::kSplit);
   Splits s;
+  if (cfg.standardize_on != "train" && cfg.standardize_on != "all")
+    throw ConfigError("dataset.standardize_on '" + cfg.standardize_on + "': expected train or all");
+  // Fitted on every sample before the split (standardize_on "all", the study's way).
+  Standardizer on_all;
+  const bool fit_all = cfg.standardize && cfg.standardize_on == "all";
   if (cfg.name == "iris") {
-    const Dataset all = load_iris(cfg);
+    Dataset all = load_iris(cfg);
+    if (fit_all) {
+      on_all = Standardizer::fit(all.X);
+      on_all.apply(all.X);
+    }
     const SplitIndices idx =
         stratified_split(all.y, all.num_classes, cfg.train_ratio, cfg.val_ratio, rng);
     s.train = all.subset(idx.train);
@@ -403,8 +412,12 @@ Splits load_splits(const DatasetConfig& cfg, std::uint64_t data_seed, std::ostre
     const std::string dir = find_dataset_dir(cfg.name, cfg.data_dir);
     RawIdx train_raw = load_raw(dir, "train", cfg.name, warn);
     if (cfg.limit > 0) truncate(train_raw, cfg.limit);
-    const Dataset train = to_dataset(train_raw, cfg.name, cfg.pool);
+    Dataset train = to_dataset(train_raw, cfg.name, cfg.pool);
     train_raw = RawIdx{};
+    if (fit_all) {
+      on_all = Standardizer::fit(train.X);
+      on_all.apply(train.X);
+    }
     if (cfg.split == "official") {
       Index val = cfg.val_size;
       if (val < 0) throw ConfigError("dataset.val_size " + std::to_string(val) + ": expected >= 0");
@@ -416,8 +429,12 @@ Splits load_splits(const DatasetConfig& cfg, std::uint64_t data_seed, std::ostre
       s.val = train.subset(idx.val);
       s.train = train.subset(idx.train);
       s.test = to_dataset(test_raw, cfg.name, cfg.pool);
+      if (fit_all) on_all.apply(s.test.X);
     } else {
-      const SplitIndices idx = random_split(train.size(), cfg.train_ratio, cfg.val_ratio, rng);
+      const SplitIndices idx =
+          cfg.stratify
+              ? stratified_split(train.y, train.num_classes, cfg.train_ratio, cfg.val_ratio, rng)
+              : random_split(train.size(), cfg.train_ratio, cfg.val_ratio, rng);
       s.train = train.subset(idx.train);
       s.val = train.subset(idx.val);
       s.test = train.subset(idx.test);
@@ -427,7 +444,7 @@ Splits load_splits(const DatasetConfig& cfg, std::uint64_t data_seed, std::ostre
   }
   if (s.train.size() == 0)
     throw ConfigError("dataset '" + cfg.name + "': the training split is empty");
-  if (cfg.standardize) standardize(s);
+  if (cfg.standardize && !fit_all) standardize(s);
   // Mini-batches read random columns of the training set: huge pages spare a
   // TLB miss per sample (include/neurocma/core/memory.hpp).
   advise_huge_pages(s.train.X.data(), sizeof(double) * static_cast<std::size_t>(s.train.X.size()));

@@ -251,6 +251,12 @@ std::vector<std::string> children(const Ctx& c, hid_t group, const std::string& 
   return names;
 }
 
+bool has_link(const Ctx& c, hid_t loc, const std::string& where, const char* name) {
+  const htri_t e = H5Lexists(loc, name, H5P_DEFAULT);
+  c.check(e, "cannot query " + where + "/" + name);
+  return e > 0;
+}
+
 // Reads a dataset with `expect` elements (any count if expect < 0; scalar ok).
 template <class T>
 std::vector<T> read_dataset(const Ctx& c, hid_t loc, const std::string& where, const char* name,
@@ -311,6 +317,10 @@ RunRecord read_run(const Ctx& c, hid_t run, const std::string& where) {
     const std::vector<double> tl = col("train_loss"), ta = col("train_acc"), vl = col("val_loss"),
                               va = col("val_acc"), sg = col("sigma"), cd = col("condition");
     const std::vector<long long> me = icol("model_evals"), ge = icol("grad_evals");
+    // Files written before study_evals existed: -1 (unknown).
+    const std::vector<long long> se = has_link(c, h.get(), hw, "study_evals")
+                                          ? icol("study_evals")
+                                          : std::vector<long long>(time.size(), -1);
     res.history.resize(time.size());
     for (std::size_t i = 0; i < time.size(); ++i) {
       EpochRecord& e = res.history[i];
@@ -321,6 +331,7 @@ RunRecord read_run(const Ctx& c, hid_t run, const std::string& where) {
       e.val_acc = va[i];
       e.model_evals = me[i];
       e.grad_evals = ge[i];
+      e.study_evals = se[i];
       e.sigma = sg[i];
       e.condition = cd[i];
     }
@@ -340,6 +351,10 @@ RunRecord read_run(const Ctx& c, hid_t run, const std::string& where) {
     res.test_acc = d("test_acc");
     res.model_evals = read_scalar<long long>(c, f.get(), fw, "model_evals", H5T_NATIVE_LLONG);
     res.grad_evals = read_scalar<long long>(c, f.get(), fw, "grad_evals", H5T_NATIVE_LLONG);
+    res.study_evals =
+        has_link(c, f.get(), fw, "study_evals")
+            ? read_scalar<long long>(c, f.get(), fw, "study_evals", H5T_NATIVE_LLONG)
+            : -1;
     res.epochs = read_scalar<int>(c, f.get(), fw, "epochs", H5T_NATIVE_INT);
   }
   return r;
@@ -484,6 +499,7 @@ void ResultsWriter::add(const RunRecord& rec) {
     put("val_acc", &EpochRecord::val_acc);
     iput("model_evals", &EpochRecord::model_evals);
     iput("grad_evals", &EpochRecord::grad_evals);
+    iput("study_evals", &EpochRecord::study_evals);
     put("sigma", &EpochRecord::sigma);
     put("condition", &EpochRecord::condition);
   }
@@ -504,6 +520,7 @@ void ResultsWriter::add(const RunRecord& rec) {
     put("test_acc", res.test_acc);
     iput("model_evals", res.model_evals);
     iput("grad_evals", res.grad_evals);
+    iput("study_evals", res.study_evals);
     const int epochs = res.epochs;
     write_dataset(c, f.get(), "epochs", H5T_STD_I32LE, H5T_NATIVE_INT, &epochs, -1);
   }
@@ -607,7 +624,7 @@ void write_study_csv(const std::string& dir, const std::vector<RunRecord>& recor
       os << i << ',' << fmt_double(r.time) << ',' << fmt_double(r.train_loss) << ','
          << fmt_double(r.train_acc) << ',' << fmt_double(r.val_loss) << ',' << fmt_double(r.val_acc)
          << ',' << fmt_double(r.test_loss) << ',' << fmt_double(r.test_acc) << ','
-         << (r.model_evals + r.grad_evals) << '\n';
+         << r.study_evals << '\n';
     }
     const std::string tmp = file + ".tmp." + std::to_string(static_cast<long>(::getpid()));
     {
@@ -707,8 +724,10 @@ std::vector<RunRecord> read_study_csv(const std::string& path) {
       fail(where + "column \"model_evals\": expected a non-negative count, got \"" +
            f[col["model_evals"]] + "\"");
     }
-    res.model_evals = std::llround(evals);
-    res.grad_evals = 0;
+    // The study's counter; neurocma's own model_evals and grad_evals are unknown here.
+    res.study_evals = std::llround(evals);
+    res.model_evals = -1;
+    res.grad_evals = -1;
     out.push_back(std::move(r));
   }
   return out;

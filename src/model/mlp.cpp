@@ -61,6 +61,15 @@ std::vector<ParamBlock> Mlp::layer_blocks() const {
   return blocks;
 }
 
+std::vector<ParamBlock> Mlp::tensor_blocks() const {
+  std::vector<ParamBlock> blocks;
+  for (const LayerView& l : m_layers) {
+    blocks.push_back({l.offset, l.in * l.out});
+    blocks.push_back({l.bias_offset, l.out});
+  }
+  return blocks;
+}
+
 Vector Mlp::init(Rng& rng) const {
   // nn.Linear.reset_parameters: kaiming_uniform_(a=sqrt(5)) gives the bound
   // sqrt(1/3) * sqrt(3/fan_in) = 1/sqrt(fan_in); the bias uses the same bound.
@@ -139,7 +148,7 @@ double Mlp::loss_and_gradient(const Eigen::Ref<const Vector>& params,
   }
   grad.resize(m_num_params);
   Matrix delta;
-  const double loss = cross_entropy_grad(acts[L], y, delta);
+  const double loss = cross_entropy_grad(acts[L], y, delta, m_spec.output_kind);
   for (size_t li = L; li-- > 0;) {
     const LayerView& l = m_layers[li];
     Eigen::Map<Matrix> gwt(grad.data() + l.offset, l.in, l.out);

@@ -27,7 +27,7 @@ namespace neurocma {
 namespace {
 
 constexpr char kMagic[8] = {'N', 'C', 'M', 'A', 'C', 'K', 'P', 'T'};
-constexpr std::uint32_t kFormat = 1;
+constexpr std::uint32_t kFormat = 2;
 constexpr std::uint32_t kFinished = 1;
 constexpr std::uint32_t kJob = 2;
 constexpr std::size_t kHeader = 8 + 4 + 4 + 8;
@@ -227,6 +227,8 @@ void write_job_checkpoint(const std::string& path, const nlohmann::json& identit
   w.put<std::int32_t>(st.stop_bad);
   w.put<std::int64_t>(st.counters.model_evals);
   w.put<std::int64_t>(st.counters.grad_evals);
+  w.put<std::int64_t>(st.counters.grad_steps);
+  w.put<std::int64_t>(st.counters.metric_samples);
   w.put<std::uint64_t>(st.history.size());
   for (const EpochRecord& e : st.history) pack(e, w);
   w.put<std::int32_t>(st.best_epoch);
@@ -269,6 +271,8 @@ bool read_job_checkpoint(const std::string& path, const nlohmann::json& identity
   s.stop_bad = r.get<std::int32_t>();
   s.counters.model_evals = r.get<std::int64_t>();
   s.counters.grad_evals = r.get<std::int64_t>();
+  s.counters.grad_steps = r.get<std::int64_t>();
+  s.counters.metric_samples = r.get<std::int64_t>();
   const std::uint64_t epochs = r.get_count(sizeof(EpochRecord));
   for (std::uint64_t i = 0; i < epochs; ++i) s.history.push_back(unpack_epoch(r));
   s.best_epoch = r.get<std::int32_t>();

@@ -20,6 +20,7 @@ MlpSpec model_spec(const ExperimentConfig& cfg, Index features, int classes) {
   spec.hidden = cfg.model.hidden;
   spec.output = classes;
   spec.activation = parse_activation(cfg.model.activation);
+  spec.output_kind = parse_output(cfg.model.output);
   return spec;
 }
 
@@ -53,13 +54,20 @@ std::unique_ptr<TrainingMethod> make_method(const OptimizerConfig& opt, const Ml
     o.cma.mirrored = opt.mirrored;
     o.cma.max_evals = opt.max_evals;
     o.cma.lm_memory = opt.lm_memory;
+    o.cma.full_form = parse_cma_full_form(opt.full_form);
     o.batch_size = opt.batch_size;
     o.select = opt.select == "best" ? Selection::kBest : Selection::kMean;
+    o.context = opt.block_context == "epoch_start" ? BlockContext::kEpochStart
+                                                   : BlockContext::kCurrent;
+    o.fitness = opt.fitness == "mean_over_batch" ? FitnessScale::kMeanOverBatch
+                                                 : FitnessScale::kMean;
     const std::string where = "optimizer '" + opt.name + "': ";
     if (opt.blocks == "whole") {
       o.blocks = {ParamBlock{0, mlp.num_params()}};
     } else if (opt.blocks == "layer") {
       o.blocks = mlp.layer_blocks();
+    } else if (opt.blocks == "tensor") {
+      o.blocks = mlp.tensor_blocks();
     } else {
       Index begin = 0;
       for (Index s : opt.block_sizes) {
@@ -114,13 +122,16 @@ RunRecord run_job(const ExperimentConfig& cfg, const Splits& splits, const Optim
     own = std::make_unique<SerialEvaluator>(mlp);
     evaluator = own.get();
   }
-  std::unique_ptr<TrainingMethod> method = make_method(opt, mlp, params0, seed, *evaluator);
+  // rng "shared": every run's CMA-ES draws from the same stream, seeded by the
+  // config seed (the study gave pycma {"seed": random_seed} in every run).
+  const std::uint64_t method_seed = opt.rng == "shared" ? cfg.seed : seed;
+  std::unique_ptr<TrainingMethod> method = make_method(opt, mlp, params0, method_seed, *evaluator);
   TrainSettings ts;
   ts.batch_size = cfg.train.batch_size;
   ts.max_epochs = cfg.train.max_epochs;
   ts.patience = cfg.train.patience;
   ts.min_delta = cfg.train.min_delta;
-  ts.test_on_best = cfg.train.test_on != "last";
+  ts.test_on = parse_test_on(cfg.train.test_on);
 
   RunRecord rec;
   rec.optimizer = opt.name;

@@ -51,7 +51,7 @@ std::vector<double> ByteReader::get_doubles() {
 }
 
 // A field added to EpochRecord must be added to put()/get() below too.
-static_assert(sizeof(EpochRecord) == 9 * 8, "EpochRecord changed: update serialize.cpp");
+static_assert(sizeof(EpochRecord) == 10 * 8, "EpochRecord changed: update serialize.cpp");
 
 void pack(const EpochRecord& e, ByteWriter& w) {
   w.put(e.time);
@@ -61,6 +61,7 @@ void pack(const EpochRecord& e, ByteWriter& w) {
   w.put(e.val_acc);
   w.put<std::int64_t>(e.model_evals);
   w.put<std::int64_t>(e.grad_evals);
+  w.put<std::int64_t>(e.study_evals);
   w.put(e.sigma);
   w.put(e.condition);
 }
@@ -74,6 +75,7 @@ EpochRecord unpack_epoch(ByteReader& r) {
   e.val_acc = r.get<double>();
   e.model_evals = r.get<std::int64_t>();
   e.grad_evals = r.get<std::int64_t>();
+  e.study_evals = r.get<std::int64_t>();
   e.sigma = r.get<double>();
   e.condition = r.get<double>();
   return e;
@@ -102,6 +104,7 @@ void pack(const RunRecord& rec, std::vector<char>& out) {
   w.put(r.test_acc);
   w.put<std::int64_t>(r.model_evals);
   w.put<std::int64_t>(r.grad_evals);
+  w.put<std::int64_t>(r.study_evals);
   w.put<std::int32_t>(r.epochs);
   w.put<std::int32_t>(r.best_epoch);
   w.put_string(r.stop_reason);
@@ -133,6 +136,7 @@ RunRecord unpack_record(const std::vector<char>& in, std::size_t& pos, const std
   r.test_acc = rd.get<double>();
   r.model_evals = rd.get<std::int64_t>();
   r.grad_evals = rd.get<std::int64_t>();
+  r.study_evals = rd.get<std::int64_t>();
   r.epochs = rd.get<std::int32_t>();
   r.best_epoch = rd.get<std::int32_t>();
   r.stop_reason = rd.get_string();

@@ -27,7 +27,7 @@ void reference_population_fitness(const Mlp& mlp, const Eigen::Ref<const Matrix>
   Matrix logits;
   for (Index j = 0; j < candidates.cols(); ++j) {
     mlp.forward(candidates.col(j), X, logits);
-    fitness(j) = cross_entropy(logits, y).loss;
+    fitness(j) = cross_entropy(logits, y, mlp.spec().output_kind).loss;
   }
 }
 
@@ -151,6 +151,7 @@ void BatchedMlpEvaluator::evaluate_loaded(Eigen::Ref<Vector> fitness) {
   const std::vector<LayerView>& layers = m_mlp.layers();
   const size_t L = layers.size();
   const Activation act = m_mlp.spec().activation;
+  const Output output = m_mlp.spec().output_kind;
 
   for (size_t li = 0; li < L; ++li) {
     const LayerView& l = layers[li];
@@ -195,9 +196,23 @@ void BatchedMlpEvaluator::evaluate_loaded(Eigen::Ref<Vector> fitness) {
       m_rowsum += m_ce.col(c);
     }
     double total = 0.0;
-    for (Index i = 0; i < batch; ++i) {
-      total += static_cast<double>(m_rowmax(i)) + std::log(static_cast<double>(m_rowsum(i))) -
-               static_cast<double>(block(i, y[static_cast<size_t>(i)]));
+    if (output == Output::kLogits) {
+      for (Index i = 0; i < batch; ++i) {
+        total += static_cast<double>(m_rowmax(i)) + std::log(static_cast<double>(m_rowsum(i))) -
+                 static_cast<double>(block(i, y[static_cast<size_t>(i)]));
+      }
+    } else {
+      // The study's softmax output p: CrossEntropyLoss then takes
+      // log(sum(exp(p))) - p_y; p is in [0, 1], so no shift is needed.
+      m_rowmax.setZero();  // now the second sum
+      for (Index c = 0; c < k; ++c) {
+        m_ce.col(c).array() /= m_rowsum.array();
+        m_rowmax.array() += m_ce.col(c).array().exp();
+      }
+      for (Index i = 0; i < batch; ++i) {
+        total += std::log(static_cast<double>(m_rowmax(i))) -
+                 static_cast<double>(m_ce(i, y[static_cast<size_t>(i)]));
+      }
     }
     const double f = total / static_cast<double>(batch);
     fitness(j) = std::isfinite(f) && m_bad[static_cast<size_t>(j)] == 0

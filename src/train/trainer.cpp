@@ -8,6 +8,13 @@
 
 namespace neurocma {
 
+TestOn parse_test_on(const std::string& s) {
+  if (s == "best") return TestOn::kBest;
+  if (s == "last") return TestOn::kLast;
+  if (s == "best_on_early_stop") return TestOn::kBestOnEarlyStop;
+  throw ConfigError("train.test_on '" + s + "': expected best, last or best_on_early_stop");
+}
+
 bool EarlyStopping::update(double val_loss) {
   // An epoch improves when it beats the best so far by more than min_delta.
   m_improved = val_loss < m_best - m_min_delta;
@@ -25,6 +32,7 @@ void GradientMethod::train_batch(Vector& params, const Batch& batch, Counters& c
   m_mlp.loss_and_gradient(params, m_x, m_y, m_grad);
   counters.model_evals += batch.count;
   counters.grad_evals += batch.count;
+  counters.grad_steps += 1;
   m_opt->step(params, m_grad);
 }
 
@@ -50,9 +58,15 @@ CmaMethod::CmaMethod(const Mlp& mlp, const Eigen::Ref<const Vector>& params0,
   }
 }
 
+void CmaMethod::begin_epoch(const Eigen::Ref<const Vector>& params) {
+  if (m_opt.context == BlockContext::kEpochStart) m_epoch_start = params;
+}
+
 void CmaMethod::train_batch(Vector& params, const Batch& batch, Counters& counters) {
   // Sample every block around the current parameters (others fixed), evaluate
   // all on the same batch, then update all blocks at once.
+  if (m_opt.context == BlockContext::kEpochStart && m_epoch_start.size() != params.size())
+    throw RuntimeError("CmaMethod: block_context epoch_start needs begin_epoch() first");
   std::vector<Vector>& fitness = m_fitness_per_block;
   std::vector<Matrix>& block_cand = m_block_cand;
   fitness.resize(m_es.size());
@@ -78,13 +92,19 @@ void CmaMethod::train_batch(Vector& params, const Batch& batch, Counters& counte
     } else {
       if (m_full_cand.rows() != params.size() || m_full_cand.cols() != lambda)
         m_full_cand.resize(params.size(), lambda);
-      m_full_cand.colwise() = params;
+      // The study (BlockContext::kEpochStart) reset the model to its
+      // epoch-start values after each block was told, so only block 0 saw the
+      // current values.
+      const bool epoch_start = m_opt.context == BlockContext::kEpochStart && bi > 0;
+      m_full_cand.colwise() = epoch_start ? m_epoch_start : params;
       m_full_cand.middleRows(b.begin, b.size) = block_cand[bi];
       if (fitness[bi].size() != lambda) fitness[bi].resize(lambda);
       m_eval.evaluate(m_full_cand, batch, fitness[bi]);
     }
     counters.model_evals += lambda * batch.count;
   }
+  if (m_opt.fitness == FitnessScale::kMeanOverBatch)
+    for (Vector& f : fitness) f /= static_cast<double>(batch.count);
   for (size_t bi = 0; bi < m_es.size(); ++bi) {
     m_es[bi].tell(fitness[bi]);
     const ParamBlock& b = m_opt.blocks[bi];
@@ -135,7 +155,7 @@ LossAcc evaluate_dataset(const Mlp& mlp, const Eigen::Ref<const Vector>& params,
     const Index count = std::min(chunk, n - start);
     mlp.forward(params, data.X.middleCols(start, count), logits);
     y.assign(data.y.begin() + start, data.y.begin() + start + count);
-    const LossAcc la = cross_entropy(logits, y);
+    const LossAcc la = cross_entropy(logits, y, mlp.spec().output_kind);
     loss += la.loss * static_cast<double>(count);
     correct += la.accuracy * static_cast<double>(count);
   }
@@ -184,6 +204,7 @@ void GradientMethod::set_state(const StateMap& s) {
 StateMap CmaMethod::state() const {
   StateMap s;
   s["blocks"] = {static_cast<double>(m_es.size())};
+  if (m_opt.context == BlockContext::kEpochStart) s["epoch_start"] = to_std(m_epoch_start);
   for (size_t bi = 0; bi < m_es.size(); ++bi)
     for (auto& [key, value] : m_es[bi].state())
       s["b" + std::to_string(bi) + "/" + key] = std::move(value);
@@ -203,6 +224,7 @@ void CmaMethod::set_state(const StateMap& s) {
       block[it->first.substr(prefix.size())] = it->second;
     m_es[bi].set_state(block);
   }
+  if (m_opt.context == BlockContext::kEpochStart) m_epoch_start = to_vector(state_entry(s, "epoch_start"));
 }
 
 RunResult train(const Mlp& mlp, const Splits& splits, TrainingMethod& method,
@@ -274,7 +296,10 @@ RunResult train(const Mlp& mlp, const Splits& splits, TrainingMethod& method,
   std::string reason = "max_epochs";
   bool stopped_mid_epoch = false;
   while (st.epoch < settings.max_epochs) {
-    if (st.batch_start == 0) shuffle(st.order.begin(), st.order.end(), shuffle_rng);
+    if (st.batch_start == 0) {
+      shuffle(st.order.begin(), st.order.end(), shuffle_rng);
+      method.begin_epoch(st.params);
+    }
     bool diverged = false;
     for (Index start = st.batch_start; start < n; start += batch_size) {
       const Batch batch{&train_set, st.order.data() + start, std::min(batch_size, n - start)};
@@ -301,8 +326,12 @@ RunResult train(const Mlp& mlp, const Splits& splits, TrainingMethod& method,
     rec.train_acc = tr.accuracy;
     rec.val_loss = va.loss;
     rec.val_acc = va.accuracy;
+    // The study's counter: the validation pass, and for a population method
+    // the pass of the installed parameters over the training split.
+    st.counters.metric_samples += splits.val.size() + (method.gradient_based() ? 0 : n);
     rec.model_evals = st.counters.model_evals;
     rec.grad_evals = st.counters.grad_evals;
+    rec.study_evals = st.counters.study_evals();
     rec.sigma = method.sigma();
     rec.condition = method.condition();
     rec.time = seconds();
@@ -339,12 +368,16 @@ RunResult train(const Mlp& mlp, const Splits& splits, TrainingMethod& method,
   result.stop_reason = stopped_mid_epoch ? std::string("interrupted") : reason;
   result.epochs = static_cast<int>(result.history.size());
   result.model_evals = st.counters.model_evals;
+  result.study_evals = st.counters.study_evals();
   result.grad_evals = st.counters.grad_evals;
   if (result.history.empty()) {
     result.time = seconds();
     return result;
   }
-  const bool use_best = settings.test_on_best && result.best_epoch > 0;
+  const bool use_best =
+      result.best_epoch > 0 &&
+      (settings.test_on == TestOn::kBest ||
+       (settings.test_on == TestOn::kBestOnEarlyStop && result.stop_reason == "early_stopping"));
   const EpochRecord& chosen =
       use_best ? result.history[static_cast<size_t>(result.best_epoch - 1)] : result.history.back();
   result.final_params = use_best ? st.best_params : st.params;
@@ -355,6 +388,9 @@ RunResult train(const Mlp& mlp, const Splits& splits, TrainingMethod& method,
   const LossAcc te = evaluate_dataset(mlp, result.final_params, splits.test);
   result.test_loss = te.loss;
   result.test_acc = te.accuracy;
+  // The study's three final evaluations (train, validation, test).
+  st.counters.metric_samples += n + splits.val.size() + splits.test.size();
+  result.study_evals = st.counters.study_evals();
   result.time = seconds();
   return result;
 }

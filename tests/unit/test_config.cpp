@@ -128,7 +128,7 @@ TEST(Config, CmaesFieldsAndExplicitBlocks) {
   const ExperimentConfig cfg = neurocma::parse_config(json::parse(R"({
     "model": {"hidden": [10], "activation": "tanh"},
     "optimizers": [{"name": "c", "type": "cmaes", "variant": "lm", "popsize": 12, "sigma0": 0.5,
-                    "blocks": [50, 33], "batch_size": 32, "select": "best", "active": true,
+                    "blocks": [50, 33], "batch_size": 32, "select": "best", "active": false,
                     "mirrored": true, "max_evals": 1000, "lm_memory": 7}]})"),
                                                       "c.json");
   const auto& o = cfg.optimizers[0];
@@ -139,7 +139,7 @@ TEST(Config, CmaesFieldsAndExplicitBlocks) {
   EXPECT_EQ(o.block_sizes, (std::vector<neurocma::Index>{50, 33}));
   EXPECT_EQ(o.batch_size, 32);
   EXPECT_EQ(o.select, "best");
-  EXPECT_TRUE(o.active);
+  EXPECT_FALSE(o.active);
   EXPECT_TRUE(o.mirrored);
   EXPECT_EQ(o.max_evals, 1000);
   EXPECT_EQ(o.lm_memory, 7);
@@ -361,4 +361,46 @@ TEST(Config, FileErrors) {
   }
   const std::string good = dir.write("good.json", kMinimal);
   EXPECT_EQ(neurocma::load_config(good).source, good);
+}
+
+TEST(Config, ActiveDefaultsPerVariantAndStudySwitches) {
+  const ExperimentConfig c = neurocma::parse_config(json::parse(R"({"optimizers": [
+      {"name": "f", "type": "cmaes", "variant": "full"},
+      {"name": "s", "type": "cmaes", "variant": "sep"},
+      {"name": "l", "type": "cmaes", "variant": "lm"},
+      {"name": "t", "type": "cmaes", "variant": "full", "active": false, "blocks": "tensor",
+       "block_context": "epoch_start", "fitness": "mean_over_batch", "rng": "shared",
+       "full_form": "eigen"}],
+      "model": {"output": "softmax"}, "train": {"test_on": "best_on_early_stop"},
+      "dataset": {"standardize": true, "standardize_on": "all"}})"),
+                                                    "c.json");
+  EXPECT_TRUE(c.optimizers[0].active);  // full: active CMA as in pycma and the tutorial
+  EXPECT_FALSE(c.optimizers[1].active);
+  EXPECT_FALSE(c.optimizers[2].active);
+  const neurocma::OptimizerConfig& t = c.optimizers[3];
+  EXPECT_FALSE(t.active);
+  EXPECT_EQ(t.blocks, "tensor");
+  EXPECT_EQ(t.block_context, "epoch_start");
+  EXPECT_EQ(t.fitness, "mean_over_batch");
+  EXPECT_EQ(t.rng, "shared");
+  EXPECT_EQ(t.full_form, "eigen");
+  EXPECT_EQ(t.params["blocks"], "tensor");
+  EXPECT_EQ(c.model.output, "softmax");
+  EXPECT_EQ(c.train.test_on, "best_on_early_stop");
+  EXPECT_EQ(c.dataset.standardize_on, "all");
+  // Round trip through the resolved config.
+  EXPECT_EQ(neurocma::parse_config(c.resolved, "r").resolved, c.resolved);
+
+  EXPECT_NE(error_of(R"({"optimizers": [{"type": "cmaes", "variant": "lm", "active": true}]})")
+                .find("configs/x.json: optimizers[0].active: LM-MA-ES has no active"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"optimizers": [{"type": "cmaes", "block_context": "epoch"}]})")
+                .find("optimizers[0].block_context: expected one of \"current\" or \"epoch_start\""),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"model": {"output": "probs"}, "optimizers": [{"type": "adam"}]})")
+                .find("model.output: expected one of \"logits\" or \"softmax\""),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"dataset": {"stratify": false}, "optimizers": [{"type": "adam"}]})")
+                .find("dataset.stratify: iris is always split stratified"),
+            std::string::npos);
 }

@@ -50,13 +50,14 @@ std::vector<RunRecord> read_results(const std::string& path, bool allow_incomple
 
 // The study's CSV layout: DIR/<dataset>.<optimizer>.csv, leading index column,
 // then time,train_loss,train_acc,val_loss,val_acc,test_loss,test_acc,model_evals
-// with model_evals = forward + backward sample passes. One row per run.
+// where model_evals is the study's counter (RunResult::study_evals). One row per run.
 // Creates DIR if needed; each file is written to a temporary name and renamed.
 void write_study_csv(const std::string& dir, const std::vector<RunRecord>& records);
 
 // Parses one such CSV back (dataset and optimizer from the file name
-// <dataset>.<optimizer>.csv; run_index from the index column; model_evals holds
-// the total and grad_evals is 0). Throws RuntimeError naming the file.
+// <dataset>.<optimizer>.csv; run_index from the index column; the model_evals
+// column into study_evals; model_evals and grad_evals are -1, unknown).
+// Throws RuntimeError naming the file.
 std::vector<RunRecord> read_study_csv(const std::string& path);
 
 }  // namespace neurocma

@@ -9,6 +9,7 @@
 
 #include "neurocma/core/rng.hpp"
 #include "neurocma/core/types.hpp"
+#include "neurocma/model/loss.hpp"
 
 namespace neurocma {
 
@@ -34,6 +35,7 @@ struct MlpSpec {
   std::vector<Index> hidden;  // hidden layer widths; default one layer
   Index output = 0;
   Activation activation = Activation::kRelu;
+  Output output_kind = Output::kLogits;  // what the network returns; the loss is CE on it
   std::string shape_string() const;  // e.g. "196-32-10"
 };
 
@@ -46,6 +48,8 @@ class Mlp {
   Index num_params() const { return m_num_params; }
   // One block per layer (weights and bias).
   std::vector<ParamBlock> layer_blocks() const;
+  // One block per parameter tensor: W1, b1, W2, b2, ...
+  std::vector<ParamBlock> tensor_blocks() const;
 
   // PyTorch nn.Linear default: W and b ~ U(-1/sqrt(in), 1/sqrt(in)).
   Vector init(Rng& rng) const;
@@ -54,7 +58,7 @@ class Mlp {
   void forward(const Eigen::Ref<const Vector>& params, const Eigen::Ref<const Matrix>& X,
                Matrix& logits) const;
 
-  // Mean softmax cross-entropy over the batch and its gradient (size n).
+  // Mean cross-entropy of the output (spec().output) over the batch and its gradient (size n).
   double loss_and_gradient(const Eigen::Ref<const Vector>& params,
                            const Eigen::Ref<const Matrix>& X, const std::vector<int>& y,
                            Vector& grad) const;

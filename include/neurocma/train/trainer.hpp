@@ -25,10 +25,20 @@ namespace neurocma {
 using StateMap = std::map<std::string, std::vector<double>>;
 
 // Sample-pass counters. model_evals: single-sample forward passes spent by the
-// optimizer; grad_evals: single-sample backward passes.
+// optimizer; grad_evals: single-sample backward passes; grad_steps: gradient
+// steps (mini-batches); metric_samples: forward samples of the metric passes
+// that the earlier study's counter includes (see study_evals below).
 struct Counters {
   long long model_evals = 0;
   long long grad_evals = 0;
+  long long grad_steps = 0;
+  long long metric_samples = 0;
+  // The earlier study's counter (its model_evals + grad_counter): every sample
+  // its loop passes forward -- the optimizer's, one pass of the installed
+  // parameters over the training split per epoch for CMA-ES (for SGD/Adam the
+  // training forward is that pass), the validation pass of each epoch and the
+  // three final evaluations -- plus one per gradient step.
+  long long study_evals() const { return model_evals + grad_steps + metric_samples; }
 };
 
 // Metrics after one epoch. Train loss/acc are a full pass over the training
@@ -37,6 +47,7 @@ struct EpochRecord {
   double time = 0;  // seconds since the run started
   double train_loss = 0, train_acc = 0, val_loss = 0, val_acc = 0;
   long long model_evals = 0, grad_evals = 0;
+  long long study_evals = 0;                                     // Counters::study_evals()
   double sigma = std::numeric_limits<double>::quiet_NaN();      // CMA-ES only
   double condition = std::numeric_limits<double>::quiet_NaN();  // CMA-ES full/sep
 };
@@ -47,6 +58,7 @@ struct RunResult {
   double time = 0, train_loss = 0, train_acc = 0, val_loss = 0, val_acc = 0;
   double test_loss = 0, test_acc = 0;
   long long model_evals = 0, grad_evals = 0;
+  long long study_evals = 0;  // incl. the final evaluation of the three splits
   int epochs = 0;
   int best_epoch = 0;       // 1-based epoch with the best validation loss
   std::string stop_reason;  // early_stopping | max_epochs | optimizer:<reason> | diverged
@@ -78,12 +90,20 @@ class EarlyStopping {
   bool m_improved = false;
 };
 
+// Which weights the final metrics are computed with.
+enum class TestOn {
+  kBest,              // the best validation loss
+  kLast,              // the last epoch's
+  kBestOnEarlyStop,   // the best when early stopping ended the run, else the last (the study)
+};
+TestOn parse_test_on(const std::string& s);  // best | last | best_on_early_stop
+
 struct TrainSettings {
   Index batch_size = 64;
   int max_epochs = 100;
   int patience = 3;
   double min_delta = 0.0;
-  bool test_on_best = true;  // test metrics on the best-validation weights (else the last)
+  TestOn test_on = TestOn::kBest;
 };
 
 // How one mini-batch is turned into a parameter update.
@@ -93,6 +113,11 @@ class TrainingMethod {
   // Batch size this method draws per step (0 = the run's batch_size).
   virtual Index batch_size() const { return 0; }
   virtual void train_batch(Vector& params, const Batch& batch, Counters& counters) = 0;
+  // Called before the first mini-batch of every epoch with the parameters then.
+  virtual void begin_epoch(const Eigen::Ref<const Vector>& params) { (void)params; }
+  // Whether the method follows gradients (its mini-batch forward pass is then
+  // the study's per-batch training pass, see Counters::study_evals()).
+  virtual bool gradient_based() const { return false; }
   // Diagnostics recorded per epoch.
   virtual double sigma() const { return std::numeric_limits<double>::quiet_NaN(); }
   virtual double condition() const { return std::numeric_limits<double>::quiet_NaN(); }
@@ -112,6 +137,7 @@ class GradientMethod : public TrainingMethod {
   GradientMethod(const Mlp& mlp, std::unique_ptr<GradientOptimizer> opt)
       : m_mlp(mlp), m_opt(std::move(opt)) {}
   void train_batch(Vector& params, const Batch& batch, Counters& counters) override;
+  bool gradient_based() const override { return true; }
   StateMap state() const override;
   void set_state(const StateMap& s) override;
   GradientOptimizer& optimizer() { return *m_opt; }
@@ -126,15 +152,31 @@ class GradientMethod : public TrainingMethod {
 
 enum class Selection { kMean, kBest };
 
+// What the other blocks hold while one block's candidates are evaluated.
+enum class BlockContext {
+  kCurrent,     // their current values
+  kEpochStart,  // the study's quirk: block 0 sees the current values, every
+                // later block the values at the start of the epoch
+};
+
+// The fitness told to CMA-ES.
+enum class FitnessScale {
+  kMean,           // mean loss over the batch
+  kMeanOverBatch,  // the study's: that mean divided by the batch size again
+};
+
 struct CmaMethodOptions {
   CmaOptions cma;
   std::vector<ParamBlock> blocks;  // partition of [0, n); one CMA-ES per block
   Index batch_size = 0;            // per generation; 0 = the run's batch_size
   Selection select = Selection::kMean;
+  BlockContext context = BlockContext::kCurrent;
+  FitnessScale fitness = FitnessScale::kMean;
 };
 
 // One CMA-ES per block. For each mini-batch every block samples candidates for
-// its own parameters while the other blocks stay at their current means; all
+// its own parameters while the other blocks stay at their current means (or,
+// with BlockContext::kEpochStart, at their epoch-start values); all
 // candidates are evaluated on the same batch, then all blocks are told at once.
 class CmaMethod : public TrainingMethod {
  public:
@@ -142,6 +184,7 @@ class CmaMethod : public TrainingMethod {
             Rng rng, PopulationEvaluator& evaluator);
   Index batch_size() const override { return m_opt.batch_size; }
   void train_batch(Vector& params, const Batch& batch, Counters& counters) override;
+  void begin_epoch(const Eigen::Ref<const Vector>& params) override;
   double sigma() const override;
   double condition() const override;
   std::string stop_reason() const override;
@@ -157,6 +200,7 @@ class CmaMethod : public TrainingMethod {
   std::vector<Matrix> m_block_cand;
   std::vector<Vector> m_fitness_per_block;
   Matrix m_full_cand;
+  Vector m_epoch_start;  // BlockContext::kEpochStart only
 };
 
 // Called after each epoch with the epoch index (1-based) and its record.
