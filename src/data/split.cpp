@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
+#include <random>
 #include <string>
 
 #include "neurocma/core/error.hpp"
@@ -82,6 +84,148 @@ SplitIndices random_split(Index n, double train_ratio, double val_ratio, Rng& rn
   out.train.assign(p.begin(), p.begin() + len[0]);
   out.val.assign(p.begin() + len[0], p.begin() + len[0] + len[1]);
   out.test.assign(p.begin() + len[0] + len[1], p.end());
+  return out;
+}
+
+namespace {
+
+// numpy's legacy RandomState: MT19937 seeded by init_genrand(seed) (what
+// RandomState(int) does), with the bounded integers and shuffle of its legacy API.
+class NumpyLegacyRandom {
+ public:
+  explicit NumpyLegacyRandom(std::uint32_t seed) : m_mt(seed) {}
+  // random_interval(): a masked draw in [0, max], rejecting values above max.
+  std::uint64_t interval(std::uint64_t max) {
+    if (max == 0) return 0;
+    std::uint64_t mask = max;
+    for (int s = 1; s <= 32; s *= 2) mask |= mask >> s;
+    std::uint64_t v = 0;
+    if (max <= 0xffffffffULL) {
+      do v = static_cast<std::uint64_t>(m_mt()) & mask;
+      while (v > max);
+    } else {
+      do v = ((static_cast<std::uint64_t>(m_mt()) << 32) | m_mt()) & mask;
+      while (v > max);
+    }
+    return v;
+  }
+  // RandomState.shuffle of a 1-d array (Fisher-Yates from the end).
+  template <class T>
+  void shuffle(std::vector<T>& x) {
+    for (std::size_t i = x.size(); i-- > 1;) std::swap(x[i], x[interval(i)]);
+  }
+  std::vector<Index> permutation(Index n) {
+    std::vector<Index> p(static_cast<std::size_t>(n));
+    std::iota(p.begin(), p.end(), Index{0});
+    shuffle(p);
+    return p;
+  }
+
+ private:
+  std::mt19937 m_mt;
+};
+
+// sklearn.model_selection._split._approximate_mode: class counts of n_draws
+// samples, ties in the rounding broken by the generator.
+std::vector<Index> approximate_mode(const std::vector<Index>& counts, Index n_draws,
+                                    NumpyLegacyRandom& rng) {
+  double total = 0.0;
+  for (Index c : counts) total += static_cast<double>(c);
+  std::vector<double> cont(counts.size()), floored(counts.size());
+  double floored_sum = 0.0;
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    cont[i] = static_cast<double>(counts[i]) / total * static_cast<double>(n_draws);
+    floored[i] = std::floor(cont[i]);
+    floored_sum += floored[i];
+  }
+  Index need = static_cast<Index>(static_cast<double>(n_draws) - floored_sum);
+  if (need > 0) {
+    std::vector<double> rem(counts.size());
+    for (std::size_t i = 0; i < counts.size(); ++i) rem[i] = cont[i] - floored[i];
+    std::vector<double> values = rem;
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+    for (auto v = values.rbegin(); v != values.rend() && need > 0; ++v) {
+      std::vector<Index> inds;
+      for (std::size_t i = 0; i < rem.size(); ++i)
+        if (rem[i] == *v) inds.push_back(static_cast<Index>(i));
+      const Index add = std::min<Index>(static_cast<Index>(inds.size()), need);
+      // rng.choice(inds, add, replace=False) = inds[permutation(len(inds))[:add]]
+      const std::vector<Index> perm = rng.permutation(static_cast<Index>(inds.size()));
+      for (Index k = 0; k < add; ++k)
+        floored[static_cast<std::size_t>(inds[static_cast<std::size_t>(perm[static_cast<std::size_t>(k)])])] += 1.0;
+      need -= add;
+    }
+  }
+  std::vector<Index> out(counts.size());
+  for (std::size_t i = 0; i < counts.size(); ++i) out[i] = static_cast<Index>(floored[i]);
+  return out;
+}
+
+// One train_test_split(..., test_size=test_fraction, stratify=labels, random_state=seed):
+// positions into `labels` for the train and the test part, in sklearn's order.
+std::pair<std::vector<Index>, std::vector<Index>> sklearn_train_test(
+    const std::vector<int>& labels, double test_fraction, std::uint32_t seed) {
+  const Index n = static_cast<Index>(labels.size());
+  // _validate_shuffle_split: n_test = ceil(test_size * n), n_train = n - n_test.
+  const Index n_test = static_cast<Index>(std::ceil(test_fraction * static_cast<double>(n)));
+  const Index n_train = n - n_test;
+  std::map<int, std::vector<Index>> by_class;  // np.unique: classes sorted
+  for (Index i = 0; i < n; ++i) by_class[labels[static_cast<std::size_t>(i)]].push_back(i);
+  std::vector<std::vector<Index>> members;
+  std::vector<Index> counts;
+  for (auto& [label, idx] : by_class) {
+    if (idx.size() < 2)
+      throw ConfigError("sklearn split: class " + std::to_string(label) +
+                        " has fewer than 2 samples");
+    counts.push_back(static_cast<Index>(idx.size()));
+    members.push_back(std::move(idx));
+  }
+  const Index classes = static_cast<Index>(counts.size());
+  if (n_train < classes || n_test < classes)
+    throw ConfigError("sklearn split: " + std::to_string(n_train) + " training and " +
+                      std::to_string(n_test) + " held-out samples, expected at least " +
+                      std::to_string(classes) + " (the number of classes) each");
+  NumpyLegacyRandom rng(static_cast<std::uint32_t>(seed));
+  const std::vector<Index> n_i = approximate_mode(counts, n_train, rng);
+  std::vector<Index> remaining(counts.size());
+  for (std::size_t c = 0; c < counts.size(); ++c) remaining[c] = counts[c] - n_i[c];
+  const std::vector<Index> t_i = approximate_mode(remaining, n_test, rng);
+  std::vector<Index> train, test;
+  for (std::size_t c = 0; c < members.size(); ++c) {
+    const std::vector<Index> perm = rng.permutation(counts[c]);
+    for (Index k = 0; k < n_i[c] + t_i[c]; ++k) {
+      const Index idx = members[c][static_cast<std::size_t>(perm[static_cast<std::size_t>(k)])];
+      (k < n_i[c] ? train : test).push_back(idx);
+    }
+  }
+  rng.shuffle(train);
+  rng.shuffle(test);
+  return {std::move(train), std::move(test)};
+}
+
+}  // namespace
+
+SplitIndices sklearn_split(const std::vector<int>& labels, double train_ratio, double val_ratio,
+                           double test_ratio, std::uint64_t seed) {
+  if (seed > 0xffffffffULL)
+    throw ConfigError("sklearn split: seed " + std::to_string(seed) +
+                      " must be below 2^32 (numpy's RandomState)");
+  if (!(train_ratio > 0) || !(val_ratio > 0) || !(test_ratio > 0))
+    throw ConfigError("sklearn split: the three ratios must be positive");
+  // The study: test_size = r[2] / sum(r), then r[1] / sum(r[:2]), Python's left-to-right sums.
+  const double test = test_ratio / (((0.0 + train_ratio) + val_ratio) + test_ratio);
+  const double val = val_ratio / ((0.0 + train_ratio) + val_ratio);
+  const std::uint32_t s = static_cast<std::uint32_t>(seed);
+  auto [trainval, test_idx] = sklearn_train_test(labels, test, s);
+  std::vector<int> tv_labels;
+  tv_labels.reserve(trainval.size());
+  for (Index i : trainval) tv_labels.push_back(labels[static_cast<std::size_t>(i)]);
+  auto [train_pos, val_pos] = sklearn_train_test(tv_labels, val, s);
+  SplitIndices out;
+  for (Index p : train_pos) out.train.push_back(trainval[static_cast<std::size_t>(p)]);
+  for (Index p : val_pos) out.val.push_back(trainval[static_cast<std::size_t>(p)]);
+  out.test = std::move(test_idx);
   return out;
 }
 

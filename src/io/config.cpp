@@ -251,7 +251,7 @@ DatasetConfig parse_dataset(Reader& r) {
   d.standardize = r.boolean("standardize", d.standardize);
   d.standardize_on = r.choice("standardize_on", d.standardize_on, {"train", "all"});
   const bool iris = d.name == "iris";
-  d.split = r.choice("split", iris ? "ratio" : "official", {"official", "ratio"});
+  d.split = r.choice("split", iris ? "ratio" : "official", {"official", "ratio", "sklearn"});
   if (iris && d.split == "official") {
     r.fail("split", "iris has no official test set; expected \"ratio\"");
   }
@@ -298,6 +298,7 @@ TrainConfig parse_train(Reader& r) {
   t.patience = static_cast<int>(r.integer("patience", t.patience, 1, 1000000));
   t.min_delta = r.number("min_delta", t.min_delta, 0, false, kInf, false);
   t.test_on = r.choice("test_on", t.test_on, {"best", "last", "best_on_early_stop"});
+  t.rng = r.choice("rng", t.rng, {"neurocma", "torch"});
   r.finish();
   return t;
 }
@@ -484,11 +485,13 @@ ExperimentConfig parse_study(const json& j, const std::string& file) {
   cfg.seed = r.uint64("random_seed", 0, true);
 
   cfg.dataset.name = dataset;
-  cfg.dataset.split = "ratio";
   cfg.dataset.train_ratio = q[0];
   cfg.dataset.val_ratio = q[1];
   cfg.dataset.test_ratio = q[2];
-  cfg.dataset.stratify = true;  // sklearn train_test_split(..., stratify=y), twice
+  // sklearn's train_test_split(..., stratify=y, random_state=random_seed), twice,
+  // reproduced index for index.
+  cfg.dataset.split = "sklearn";
+  cfg.dataset.stratify = true;
   if (dataset == "iris") {
     // StandardScaler fitted on all 150 samples before the split.
     cfg.dataset.standardize = true;
@@ -527,6 +530,8 @@ ExperimentConfig parse_study(const json& j, const std::string& file) {
   }
   cfg.train.batch_size = batch;
   cfg.train.max_epochs = epochs;
+  // torch.manual_seed(run) before the model is built, DataLoader(shuffle=True).
+  cfg.train.rng = "torch";
 
   {
     Reader o(r.require("optimizer_config", "an object"), file, "optimizer_config");
@@ -578,6 +583,7 @@ ExperimentConfig parse_study(const json& j, const std::string& file) {
 void apply_corrected_semantics(ExperimentConfig& cfg) {
   cfg.model.output = "logits";
   cfg.train.test_on = "best";
+  cfg.train.rng = "neurocma";
   cfg.dataset.standardize_on = "train";
   for (OptimizerConfig& o : cfg.optimizers) {
     if (o.type != "cmaes") continue;
@@ -673,7 +679,8 @@ nlohmann::json to_json(const ExperimentConfig& cfg) {
                 {"max_epochs", t.max_epochs},
                 {"patience", t.patience},
                 {"min_delta", t.min_delta},
-                {"test_on", t.test_on}};
+                {"test_on", t.test_on},
+                {"rng", t.rng}};
   json opts = json::array();
   for (const OptimizerConfig& o : cfg.optimizers) {
     json e = {{"name", o.name}, {"type", o.type}};

@@ -398,15 +398,17 @@ Splits load_splits(const DatasetConfig& cfg, std::uint64_t data_seed, std::ostre
       on_all.apply(all.X);
     }
     const SplitIndices idx =
-        stratified_split(all.y, all.num_classes, cfg.train_ratio, cfg.val_ratio, rng);
+        cfg.split == "sklearn"
+            ? sklearn_split(all.y, cfg.train_ratio, cfg.val_ratio, cfg.test_ratio, data_seed)
+            : stratified_split(all.y, all.num_classes, cfg.train_ratio, cfg.val_ratio, rng);
     s.train = all.subset(idx.train);
     s.val = all.subset(idx.val);
     s.test = all.subset(idx.test);
   } else if (is_image_dataset(cfg.name)) {
     if (cfg.pool < 1)
       throw ConfigError("dataset.pool " + std::to_string(cfg.pool) + ": expected an integer >= 1");
-    if (cfg.split != "official" && cfg.split != "ratio")
-      throw ConfigError("dataset.split '" + cfg.split + "': expected official or ratio");
+    if (cfg.split != "official" && cfg.split != "ratio" && cfg.split != "sklearn")
+      throw ConfigError("dataset.split '" + cfg.split + "': expected official, ratio or sklearn");
     if (cfg.limit < 0)
       throw ConfigError("dataset.limit " + std::to_string(cfg.limit) + ": expected >= 0");
     const std::string dir = find_dataset_dir(cfg.name, cfg.data_dir);
@@ -432,7 +434,9 @@ Splits load_splits(const DatasetConfig& cfg, std::uint64_t data_seed, std::ostre
       if (fit_all) on_all.apply(s.test.X);
     } else {
       const SplitIndices idx =
-          cfg.stratify
+          cfg.split == "sklearn"
+              ? sklearn_split(train.y, cfg.train_ratio, cfg.val_ratio, cfg.test_ratio, data_seed)
+          : cfg.stratify
               ? stratified_split(train.y, train.num_classes, cfg.train_ratio, cfg.val_ratio, rng)
               : random_split(train.size(), cfg.train_ratio, cfg.val_ratio, rng);
       s.train = train.subset(idx.train);

@@ -81,6 +81,23 @@ Vector Mlp::init(Rng& rng) const {
   return p;
 }
 
+Vector Mlp::init_torch(TorchGenerator& gen) const {
+  Vector p(m_num_params);
+  for (const LayerView& l : m_layers) {
+    const double fan_in = static_cast<double>(l.in);
+    // torch.nn.init.kaiming_uniform_(w, a=math.sqrt(5)), in Python's doubles.
+    const double a = std::sqrt(5.0);
+    const double gain = std::sqrt(2.0 / (1.0 + a * a));
+    const double wbound = std::sqrt(3.0) * (gain / std::sqrt(fan_in));
+    for (Index i = 0; i < l.in * l.out; ++i)
+      p(l.offset + i) = static_cast<double>(gen.uniform_float(-wbound, wbound));
+    const double bbound = 1.0 / std::sqrt(fan_in);
+    for (Index i = 0; i < l.out; ++i)
+      p(l.bias_offset + i) = static_cast<double>(gen.uniform_float(-bbound, bbound));
+  }
+  return p;
+}
+
 namespace {
 
 void activate(Activation a, Matrix& z) {

@@ -233,7 +233,8 @@ void write_job_checkpoint(const std::string& path, const nlohmann::json& identit
   for (const EpochRecord& e : st.history) pack(e, w);
   w.put<std::int32_t>(st.best_epoch);
   w.put(st.elapsed);
-  for (std::uint64_t s : st.shuffle_rng) w.put(s);
+  w.put<std::uint64_t>(st.order_state.size());
+  for (std::uint64_t s : st.order_state) w.put(s);
   w.put<std::uint64_t>(st.method.size());
   for (const auto& [key, values] : st.method) {
     w.put_string(key);
@@ -277,7 +278,8 @@ bool read_job_checkpoint(const std::string& path, const nlohmann::json& identity
   for (std::uint64_t i = 0; i < epochs; ++i) s.history.push_back(unpack_epoch(r));
   s.best_epoch = r.get<std::int32_t>();
   s.elapsed = r.get<double>();
-  for (std::uint64_t& v : s.shuffle_rng) v = r.get<std::uint64_t>();
+  s.order_state.resize(static_cast<std::size_t>(r.get_count(sizeof(std::uint64_t))));
+  for (std::uint64_t& v : s.order_state) v = r.get<std::uint64_t>();
   const std::uint64_t entries = r.get_count(16);
   for (std::uint64_t i = 0; i < entries; ++i) {
     std::string key = r.get_string();

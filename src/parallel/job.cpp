@@ -115,8 +115,15 @@ RunRecord run_job(const ExperimentConfig& cfg, const Splits& splits, const Optim
   const Mlp mlp(model_spec(cfg, splits.train.features(), splits.train.num_classes));
   // Run i of every optimizer starts from the same weights and batch order.
   Rng init_rng(seed, 0, Stream::kInit);
-  const Vector params0 = mlp.init(init_rng);
   Rng shuffle_rng(seed, 0, Stream::kShuffle);
+  // train.rng "torch": the study's torch.manual_seed(i), then the default
+  // nn.Linear init and one DataLoader permutation per epoch from that stream.
+  TorchGenerator torch_rng(static_cast<std::uint64_t>(run_index));
+  const bool torch = cfg.train.rng == "torch";
+  const Vector params0 = torch ? mlp.init_torch(torch_rng) : mlp.init(init_rng);
+  RngOrder rng_order(shuffle_rng);
+  TorchOrder torch_order(torch_rng);
+  EpochOrder& order = torch ? static_cast<EpochOrder&>(torch_order) : rng_order;
   std::unique_ptr<PopulationEvaluator> own;
   if (evaluator == nullptr) {
     own = std::make_unique<SerialEvaluator>(mlp);
@@ -143,7 +150,7 @@ RunRecord run_job(const ExperimentConfig& cfg, const Splits& splits, const Optim
   rec.model_shape = mlp.spec().shape_string();
   rec.config_json = cfg.resolved.dump();
   rec.version = version_string();
-  rec.result = train(mlp, splits, *method, ts, params0, shuffle_rng, hooks);
+  rec.result = train(mlp, splits, *method, ts, params0, order, hooks);
   return rec;
 }
 

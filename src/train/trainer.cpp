@@ -235,9 +235,38 @@ RunResult train(const Mlp& mlp, const Splits& splits, TrainingMethod& method,
   return train(mlp, splits, method, settings, params0, shuffle_rng, hooks);
 }
 
+void RngOrder::next(std::vector<Index>& order) { shuffle(order.begin(), order.end(), m_rng); }
+
+std::vector<std::uint64_t> RngOrder::state() const {
+  const auto s = m_rng.state();
+  return std::vector<std::uint64_t>(s.begin(), s.end());
+}
+
+void RngOrder::set_state(const std::vector<std::uint64_t>& s) {
+  std::array<std::uint64_t, 6> a{};
+  if (s.size() != a.size())
+    throw RuntimeError("shuffle state: expected " + std::to_string(a.size()) + " numbers, got " +
+                       std::to_string(s.size()));
+  std::copy(s.begin(), s.end(), a.begin());
+  m_rng.set_state(a);
+}
+
+void TorchOrder::next(std::vector<Index>& order) {
+  TorchGenerator local(static_cast<std::uint64_t>(m_global.random_int64()));
+  const std::vector<std::int64_t> perm = local.randperm(static_cast<std::int64_t>(order.size()));
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<Index>(perm[i]);
+}
+
 RunResult train(const Mlp& mlp, const Splits& splits, TrainingMethod& method,
                 const TrainSettings& settings, const Eigen::Ref<const Vector>& params0,
                 Rng& shuffle_rng, const TrainHooks& hooks) {
+  RngOrder order(shuffle_rng);
+  return train(mlp, splits, method, settings, params0, order, hooks);
+}
+
+RunResult train(const Mlp& mlp, const Splits& splits, TrainingMethod& method,
+                const TrainSettings& settings, const Eigen::Ref<const Vector>& params0,
+                EpochOrder& epoch_order, const TrainHooks& hooks) {
   using Clock = std::chrono::steady_clock;
   const Clock::time_point t0 = Clock::now();
   const Dataset& train_set = splits.train;
@@ -253,7 +282,7 @@ RunResult train(const Mlp& mlp, const Splits& splits, TrainingMethod& method,
         st.epoch < 0 || st.history.size() != static_cast<size_t>(st.epoch))
       throw RuntimeError("checkpoint state does not fit this run (data or model size differs)");
     method.set_state(st.method);
-    shuffle_rng.set_state(st.shuffle_rng);
+    epoch_order.set_state(st.order_state);
   } else {
     st.order.resize(static_cast<size_t>(n));
     std::iota(st.order.begin(), st.order.end(), Index{0});
@@ -275,7 +304,7 @@ RunResult train(const Mlp& mlp, const Splits& splits, TrainingMethod& method,
     st.stop_best = stopper.best();
     st.stop_bad = stopper.bad_epochs();
     st.elapsed = seconds();
-    st.shuffle_rng = shuffle_rng.state();
+    st.order_state = epoch_order.state();
     st.method = method.state();
     hooks.save(st);
     saving += std::chrono::duration<double>(Clock::now() - s0).count();
@@ -297,7 +326,7 @@ RunResult train(const Mlp& mlp, const Splits& splits, TrainingMethod& method,
   bool stopped_mid_epoch = false;
   while (st.epoch < settings.max_epochs) {
     if (st.batch_start == 0) {
-      shuffle(st.order.begin(), st.order.end(), shuffle_rng);
+      epoch_order.next(st.order);
       method.begin_epoch(st.params);
     }
     bool diverged = false;

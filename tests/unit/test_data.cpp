@@ -627,3 +627,69 @@ TEST(FetchDataset, FromFileMirrorWithMatchingAndMismatchingSums) {
 
 }  // namespace
 }  // namespace neurocma
+
+namespace neurocma {
+
+// ---------------------------------------------------------------- sklearn split
+namespace {
+
+nlohmann::json sklearn_ref() {
+  std::ifstream in(source_dir() + "/tests/data/sklearn_split_ref.json");
+  return nlohmann::json::parse(in);
+}
+
+std::vector<Index> as_indices(const nlohmann::json& j) {
+  return j.get<std::vector<Index>>();
+}
+
+std::string index_digest(const std::vector<Index>& v) {
+  std::vector<std::uint8_t> bytes;
+  for (Index i : v)
+    for (int b = 0; b < 8; ++b)
+      bytes.push_back(static_cast<std::uint8_t>(static_cast<std::uint64_t>(i) >> (8 * b)));
+  return sha256_hex(bytes);
+}
+
+}  // namespace
+
+TEST(SklearnSplit, MatchesScikitLearnIndexForIndex) {
+  // tests/scripts/gen_sklearn_split_ref.py ran sklearn's train_test_split twice.
+  for (const auto& c : sklearn_ref()["cases"]) {
+    SCOPED_TRACE(c["name"].get<std::string>());
+    const std::vector<int> y = c["labels"].get<std::vector<int>>();
+    const auto r = c["ratios"];
+    const SplitIndices s =
+        sklearn_split(y, r[0].get<double>(), r[1].get<double>(), r[2].get<double>(),
+                      c["seed"].get<std::uint64_t>());
+    EXPECT_EQ(s.train, as_indices(c["train"]));
+    EXPECT_EQ(s.val, as_indices(c["val"]));
+    EXPECT_EQ(s.test, as_indices(c["test"]));
+  }
+  EXPECT_THROW(sklearn_split({0, 0, 1}, 0.6, 0.2, 0.2, 1), ConfigError);  // class 1 has 1 sample
+  EXPECT_THROW(sklearn_split({0, 0, 1, 1}, 0.6, 0.2, 0.2, 1ULL << 32), ConfigError);
+}
+
+TEST(SklearnSplit, TheStudysMnistSplit) {
+  const nlohmann::json ref = sklearn_ref();
+  ASSERT_TRUE(ref.contains("mnist"));
+  std::string dir;
+  try {
+    dir = find_dataset_dir("mnist", "");
+  } catch (const std::exception&) {
+    GTEST_SKIP() << "MNIST not found: set NEUROCMA_DATA_DIR (.ci/run does)";
+  }
+  std::ostringstream warn;
+  const Dataset train = load_idx_dataset(dir, "train", "mnist", warn);
+  const SplitIndices s = sklearn_split(train.y, 0.6, 0.2, 0.2, 42);
+  const std::pair<const char*, const std::vector<Index>*> parts[] = {
+      {"train", &s.train}, {"val", &s.val}, {"test", &s.test}};
+  for (const auto& [name, idx] : parts) {
+    const auto& want = ref["mnist"][name];
+    EXPECT_EQ(static_cast<Index>(idx->size()), want["size"].get<Index>()) << name;
+    EXPECT_EQ(std::vector<Index>(idx->begin(), idx->begin() + 20), as_indices(want["first"]))
+        << name;
+    EXPECT_EQ(index_digest(*idx), want["sha256"].get<std::string>()) << name;
+  }
+}
+
+}  // namespace neurocma

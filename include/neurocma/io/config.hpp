@@ -46,6 +46,10 @@ struct TrainConfig {
   // or best_on_early_stop (the best only when early stopping ended the run,
   // else the last: what the study's code did).
   std::string test_on = "best";
+  // Where run i's initial weights and mini-batch order come from: "neurocma"
+  // (streams derived from the seed and i) or "torch" (PyTorch's generator
+  // after torch.manual_seed(i), drawn exactly as the study drew them).
+  std::string rng = "neurocma";
 };
 
 // When `neurocma run` writes a job's checkpoint (docs/checkpoint.md). A

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "neurocma/core/peer_rng.hpp"
 #include "neurocma/core/rng.hpp"
 #include "neurocma/core/types.hpp"
 #include "neurocma/model/loss.hpp"
@@ -53,6 +54,10 @@ class Mlp {
 
   // PyTorch nn.Linear default: W and b ~ U(-1/sqrt(in), 1/sqrt(in)).
   Vector init(Rng& rng) const;
+  // The same init drawn exactly as torch does it after torch.manual_seed
+  // (kaiming_uniform_(a=sqrt(5)) of each weight, uniform_ of each bias, in
+  // float32), from `gen`, which it advances.
+  Vector init_torch(TorchGenerator& gen) const;
 
   // Logits (out x batch) for inputs X (in x batch).
   void forward(const Eigen::Ref<const Vector>& params, const Eigen::Ref<const Matrix>& X,

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "neurocma/core/peer_rng.hpp"
 #include "neurocma/core/rng.hpp"
 #include "neurocma/data/dataset.hpp"
 #include "neurocma/model/loss.hpp"
@@ -203,6 +204,43 @@ class CmaMethod : public TrainingMethod {
   Vector m_epoch_start;  // BlockContext::kEpochStart only
 };
 
+// The order in which each epoch visits the training samples.
+class EpochOrder {
+ public:
+  virtual ~EpochOrder() = default;
+  // Replaces `order` (the previous epoch's, n entries) by the next epoch's.
+  virtual void next(std::vector<Index>& order) = 0;
+  // The generator state, for checkpoints.
+  virtual std::vector<std::uint64_t> state() const = 0;
+  virtual void set_state(const std::vector<std::uint64_t>& s) = 0;
+};
+
+// neurocma's order: the previous epoch's order shuffled again with an Rng.
+class RngOrder : public EpochOrder {
+ public:
+  explicit RngOrder(Rng& rng) : m_rng(rng) {}
+  void next(std::vector<Index>& order) override;
+  std::vector<std::uint64_t> state() const override;
+  void set_state(const std::vector<std::uint64_t>& s) override;
+
+ private:
+  Rng& m_rng;
+};
+
+// The study's order: torch.utils.data.DataLoader(shuffle=True) draws a seed
+// from the global torch generator each epoch and takes randperm(n) of a
+// generator seeded with it.
+class TorchOrder : public EpochOrder {
+ public:
+  explicit TorchOrder(TorchGenerator& global) : m_global(global) {}
+  void next(std::vector<Index>& order) override;
+  std::vector<std::uint64_t> state() const override { return m_global.engine().state(); }
+  void set_state(const std::vector<std::uint64_t>& s) override { m_global.engine().set_state(s); }
+
+ private:
+  TorchGenerator& m_global;
+};
+
 // Called after each epoch with the epoch index (1-based) and its record.
 // Returning false stops the run (reason "interrupted").
 using EpochCallback = std::function<bool(int epoch, const EpochRecord&)>;
@@ -220,7 +258,7 @@ struct TrainState {
   std::vector<EpochRecord> history;
   int best_epoch = 0;
   double elapsed = 0;  // seconds of training before the state was taken
-  std::array<std::uint64_t, 6> shuffle_rng{};
+  std::vector<std::uint64_t> order_state;  // EpochOrder::state()
   StateMap method;  // TrainingMethod::state()
 };
 
@@ -244,9 +282,13 @@ struct TrainHooks {
 LossAcc evaluate_dataset(const Mlp& mlp, const Eigen::Ref<const Vector>& params,
                          const Dataset& data);
 
-// Trains from params0. shuffle_rng orders the mini-batches. A run stopped
+// Trains from params0. `order` (or an RngOrder over shuffle_rng) orders the
+// mini-batches of each epoch. A run stopped
 // before its first epoch ended (hooks.stop_now) returns stop_reason
 // "interrupted" with an empty history and no final metrics.
+RunResult train(const Mlp& mlp, const Splits& splits, TrainingMethod& method,
+                const TrainSettings& settings, const Eigen::Ref<const Vector>& params0,
+                EpochOrder& order, const TrainHooks& hooks);
 RunResult train(const Mlp& mlp, const Splits& splits, TrainingMethod& method,
                 const TrainSettings& settings, const Eigen::Ref<const Vector>& params0,
                 Rng& shuffle_rng, const TrainHooks& hooks);
