@@ -1,6 +1,7 @@
 // neurocma-analyze: statistics, tables and plots over neurocma results.
 // Usage: neurocma-analyze INPUT... [--format md|csv|tex|json] [--alpha A]
 //        [--metrics LIST] [--plots DIR] [--correction none|holm] [--out FILE]
+//        [--counting native|study] [--reference FILE]
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
@@ -9,6 +10,7 @@
 #include "neurocma/core/error.hpp"
 #include "neurocma/core/version.hpp"
 #include "plots.hpp"
+#include "reference.hpp"
 #include "report.hpp"
 #include "study.hpp"
 
@@ -16,9 +18,20 @@ namespace {
 
 constexpr const char* kProg = "neurocma-analyze";
 
-int run(const std::vector<std::string>& inputs, const std::string& format_name, double alpha,
-        const std::string& metrics, const std::string& plots_dir, const std::string& correction,
-        const std::string& out_path) {
+struct Args {
+  std::vector<std::string> inputs;
+  std::string format = "md", metrics, plots, correction = "none", out, counting, reference;
+  double alpha = 0.05;
+};
+
+int run(const Args& args) {
+  const std::vector<std::string>& inputs = args.inputs;
+  const std::string& format_name = args.format;
+  const double alpha = args.alpha;
+  const std::string& metrics = args.metrics;
+  const std::string& plots_dir = args.plots;
+  const std::string& correction = args.correction;
+  const std::string& out_path = args.out;
   using namespace neurocma;
   using namespace neurocma::analysis;
   AnalysisOptions opt;
@@ -27,7 +40,10 @@ int run(const std::vector<std::string>& inputs, const std::string& format_name, 
   opt.alpha = alpha;
   opt.correction = parse_correction(correction);
   if (!metrics.empty()) opt.metrics = parse_metrics(metrics);
+  if (!args.counting.empty()) opt.counting = parse_counting(args.counting);
   const Format format = parse_format(format_name);
+  if (!args.reference.empty() && format != Format::kMarkdown)
+    throw ConfigError("--reference: the comparison is rendered in Markdown; use --format md");
 
   const LoadedInputs loaded = load_inputs(inputs);
   for (const std::string& s : loaded.skipped) std::cerr << kProg << ": skipped " << s << "\n";
@@ -38,7 +54,12 @@ int run(const std::vector<std::string>& inputs, const std::string& format_name, 
 
   const Analysis a = analyze(loaded.runs, opt);
   for (const std::string& n : a.notes) std::cerr << kProg << ": note: " << n << "\n";
-  const std::string text = render(a, format, loaded.excluded);
+  std::string text = render(a, format, loaded.excluded);
+  if (!args.reference.empty()) {
+    const ReferenceComparison c = compare_with_reference(a, args.reference);
+    for (const std::string& n : c.notes) std::cerr << kProg << ": note: " << n << "\n";
+    text += "\n" + render_reference_markdown(c);
+  }
   if (out_path.empty()) {
     std::cout << text;
   } else {
@@ -59,9 +80,11 @@ int run(const std::vector<std::string>& inputs, const std::string& format_name, 
 int main(int argc, char** argv) {
   CLI::App app{"neurocma-analyze: Mann-Whitney statistics, tables and plots of neurocma results"};
   app.set_version_flag("--version", neurocma::version_string());
-  std::vector<std::string> inputs;
-  std::string format = "md", metrics, plots, correction = "none", out;
-  double alpha = 0.05;
+  Args args;
+  std::vector<std::string>& inputs = args.inputs;
+  std::string &format = args.format, &metrics = args.metrics, &plots = args.plots,
+              &correction = args.correction, &out = args.out;
+  double& alpha = args.alpha;
   app.add_option("inputs", inputs,
                  "HDF5 results files (*.h5), study CSVs (<dataset>.<optimizer>.csv) or "
                  "directories searched recursively")
@@ -70,7 +93,15 @@ int main(int argc, char** argv) {
   app.add_option("--alpha", alpha, "significance level of the tests")->capture_default_str();
   app.add_option("--metrics", metrics,
                  "comma-separated metrics (default: time,train_loss,train_acc,val_loss,val_acc,"
-                 "test_loss,test_acc,model_evals; also grad_evals,total_evals,epochs)");
+                 "test_loss,test_acc,model_evals; also grad_evals,total_evals,study_evals,"
+                 "epochs)");
+  app.add_option("--counting", args.counting,
+                 "evaluation counts: native (optimizer forward/backward samples) or study (the "
+                 "earlier study's counter); default study when a study CSV is among the inputs, "
+                 "else native");
+  app.add_option("--reference", args.reference,
+                 "published numbers to compare with (JSON, e.g. "
+                 "analysis/reference/study_published.json)");
   app.add_option("--plots", plots, "write SVG plots into this directory");
   app.add_option("--correction", correction, "multiple-comparison correction: none or holm")
       ->capture_default_str();
@@ -82,7 +113,7 @@ int main(int argc, char** argv) {
     return code == 0 ? neurocma::kExitOk : neurocma::kExitUsage;
   }
   try {
-    return run(inputs, format, alpha, metrics, plots, correction, out);
+    return run(args);
   } catch (const neurocma::ConfigError& e) {
     std::cerr << kProg << ": error: " << e.what() << "\n";
     return neurocma::kExitUsage;

@@ -218,7 +218,8 @@ std::string settings_line(const AnalysisOptions& o) {
 
 std::string render_markdown(const Analysis& a, const std::vector<std::string>& excluded) {
   std::ostringstream os;
-  os << "# neurocma-analyze report\n\n" << settings_line(a.options) << "\n\n";
+  os << "# neurocma-analyze report\n\n" << settings_line(a.options) << "\n\n"
+     << counting_text(a.counting) << "\n\n";
   if (!excluded.empty()) {
     os << "Excluded inputs:\n\n";
     for (const std::string& e : excluded) os << "- " << e << "\n";
@@ -249,7 +250,8 @@ std::string render_markdown(const Analysis& a, const std::vector<std::string>& e
 
 std::string render_latex(const Analysis& a, const std::vector<std::string>& excluded) {
   std::ostringstream os;
-  os << "% neurocma-analyze report. " << settings_line(a.options) << "\n";
+  os << "% neurocma-analyze report. " << settings_line(a.options) << "\n% "
+     << counting_text(a.counting) << "\n";
   for (const std::string& e : excluded) os << "% excluded: " << e << "\n";
   for (const std::string& n : a.notes) os << "% note: " << n << "\n";
   os << "\n";
@@ -286,7 +288,7 @@ std::string csv_num(double v) {
 std::string render_csv(const Analysis& a) {
   std::ostringstream os;
   os << "section,dataset,metric,optimizer,other,n,mean,std,median,best,u,p_two_sided,"
-        "p_two_sided_adj,p_better,p_better_adj,a12\n";
+        "p_two_sided_adj,p_better,p_better_adj,a12,counting\n";
   for (const DatasetAnalysis& d : a.datasets) {
     for (const MetricAnalysis& m : d.metrics) {
       for (std::size_t g = 0; g < d.optimizers.size(); ++g) {
@@ -294,7 +296,7 @@ std::string render_csv(const Analysis& a) {
         os << "summary," << csv_field(d.dataset) << ',' << m.metric << ','
            << csv_field(d.optimizers[g]) << ",," << s.n << ',' << csv_num(s.mean) << ','
            << csv_num(s.std) << ',' << csv_num(s.median) << ',' << (m.cmp.is_best[g] ? 1 : 0)
-           << ",,,,,,\n";
+           << ",,,,,,," << to_string(a.counting) << "\n";
       }
       for (std::size_t i = 0; i < d.optimizers.size(); ++i) {
         for (std::size_t j = 0; j < d.optimizers.size(); ++j) {
@@ -304,7 +306,8 @@ std::string render_csv(const Analysis& a) {
              << csv_field(d.optimizers[i]) << ',' << csv_field(d.optimizers[j]) << ",,,,,,"
              << csv_num(m.cmp.u(r, c)) << ',' << csv_num(m.cmp.p_two_sided(r, c)) << ','
              << csv_num(m.cmp.p_two_sided_adj(r, c)) << ',' << csv_num(m.cmp.p_better(r, c)) << ','
-             << csv_num(m.cmp.p_better_adj(r, c)) << ',' << csv_num(m.cmp.a12(r, c)) << "\n";
+             << csv_num(m.cmp.p_better_adj(r, c)) << ',' << csv_num(m.cmp.a12(r, c)) << ','
+             << to_string(a.counting) << "\n";
         }
       }
     }
@@ -337,6 +340,8 @@ std::string render_json(const Analysis& a, const std::vector<std::string>& exclu
   j["alpha"] = a.options.alpha;
   j["correction"] = to_string(a.options.correction);
   j["metrics"] = a.options.metrics;
+  j["counting"] = to_string(a.counting);
+  j["counting_text"] = counting_text(a.counting);
   j["excluded"] = excluded;
   j["notes"] = a.notes;
   j["datasets"] = ordered_json::array();

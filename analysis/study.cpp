@@ -2,6 +2,7 @@
 #include "study.hpp"
 
 #include <cmath>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -16,7 +17,7 @@ const std::vector<MetricDef>& all_metrics() {
       {"val_acc", Better::kHigher},   {"test_loss", Better::kLower},
       {"test_acc", Better::kHigher},  {"model_evals", Better::kLower},
       {"grad_evals", Better::kLower}, {"total_evals", Better::kLower},
-      {"epochs", Better::kLower},
+      {"study_evals", Better::kLower}, {"epochs", Better::kLower},
   };
   return defs;
 }
@@ -50,7 +51,42 @@ std::vector<std::string> parse_metrics(const std::string& list) {
   return out;
 }
 
-double metric_value(const RunResult& r, const std::string& name) {
+Counting parse_counting(const std::string& s) {
+  if (s == "native") return Counting::kNative;
+  if (s == "study") return Counting::kStudy;
+  throw ConfigError("--counting: unknown value '" + s + "', expected native or study");
+}
+
+std::string to_string(Counting c) { return c == Counting::kStudy ? "study" : "native"; }
+
+std::string counting_text(Counting c) {
+  if (c == Counting::kStudy)
+    return "Evaluations in the study's convention: model_evals counts every sample passed "
+           "forward (the optimizer's, the per-epoch training and validation passes and the "
+           "final evaluation of the three splits) plus one per gradient step; grad_evals has "
+           "no separate value.";
+  return "Evaluations in neurocma's convention: model_evals counts the forward sample passes "
+         "spent by the optimizer, grad_evals the backward sample passes.";
+}
+
+namespace {
+
+double count(long long v) {
+  return v < 0 ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(v);
+}
+
+}  // namespace
+
+double metric_value(const RunResult& r, const std::string& name, Counting counting) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  if (name == "model_evals")
+    return counting == Counting::kStudy ? count(r.study_evals) : count(r.model_evals);
+  if (name == "grad_evals") return counting == Counting::kStudy ? nan : count(r.grad_evals);
+  if (name == "total_evals")
+    return counting == Counting::kStudy || r.model_evals < 0 || r.grad_evals < 0
+               ? nan
+               : static_cast<double>(r.model_evals + r.grad_evals);
+  if (name == "study_evals") return count(r.study_evals);
   if (name == "time") return r.time;
   if (name == "train_loss") return r.train_loss;
   if (name == "train_acc") return r.train_acc;
@@ -58,9 +94,6 @@ double metric_value(const RunResult& r, const std::string& name) {
   if (name == "val_acc") return r.val_acc;
   if (name == "test_loss") return r.test_loss;
   if (name == "test_acc") return r.test_acc;
-  if (name == "model_evals") return static_cast<double>(r.model_evals);
-  if (name == "grad_evals") return static_cast<double>(r.grad_evals);
-  if (name == "total_evals") return static_cast<double>(r.model_evals + r.grad_evals);
   if (name == "epochs") return static_cast<double>(r.epochs);
   throw ConfigError("unknown metric '" + name + "'");
 }
@@ -68,6 +101,10 @@ double metric_value(const RunResult& r, const std::string& name) {
 Analysis analyze(const std::vector<RunRecord>& runs, const AnalysisOptions& opt) {
   Analysis a;
   a.options = opt;
+  // Study CSVs carry only the study's counter.
+  bool from_csv = false;
+  for (const RunRecord& r : runs) from_csv = from_csv || r.result.model_evals < 0;
+  a.counting = opt.counting ? *opt.counting : (from_csv ? Counting::kStudy : Counting::kNative);
   // std::map keeps datasets and optimizers sorted by name.
   std::map<std::string, std::map<std::string, std::vector<RunRecord>>> grouped;
   for (const RunRecord& r : runs) grouped[r.dataset][r.optimizer].push_back(r);
@@ -93,13 +130,22 @@ Analysis analyze(const std::vector<RunRecord>& runs, const AnalysisOptions& opt)
         std::vector<double> v;
         std::size_t dropped = 0;
         for (const RunRecord& r : d.runs[g]) {
-          const double x = metric_value(r.result, metric);
+          const double x = metric_value(r.result, metric, a.counting);
           if (std::isnan(x))
             ++dropped;
           else
             v.push_back(x);
         }
-        if (dropped > 0)
+        const bool count_metric = metric.find("_evals") != std::string::npos;
+        if (dropped > 0 && count_metric)
+          a.notes.push_back("dataset " + dataset + ", optimizer " + d.optimizers[g] + ": " +
+                            std::to_string(dropped) + " run(s) have no " + metric + " in the " +
+                            to_string(a.counting) + " counting convention" +
+                            (a.counting == Counting::kNative
+                                 ? " (study CSVs hold only the study's counter; use --counting "
+                                   "study)"
+                                 : " (files written before neurocma recorded study_evals)"));
+        else if (dropped > 0)
           a.notes.push_back("dataset " + dataset + ", optimizer " + d.optimizers[g] + ": " +
                             std::to_string(dropped) + " NaN value(s) of " + metric +
                             " excluded from its statistics");

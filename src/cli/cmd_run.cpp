@@ -40,6 +40,7 @@ struct RunArgs {
   bool resume = false;
   std::optional<int> checkpoint_epochs;
   std::optional<double> checkpoint_minutes;
+  bool corrected = false;
 };
 
 // Creates DIR if needed and checks that a file can be written there.
@@ -66,6 +67,7 @@ std::pair<int, int> parse_range(const std::string& s, int runs) {
 
 int run_command(const RunArgs& args, ParallelContext& ctx) {
   ExperimentConfig cfg = load_config(args.config);
+  if (args.corrected) apply_corrected_semantics(cfg);
   if (args.runs) {
     if (*args.runs < 1)
       throw ConfigError("--runs " + std::to_string(*args.runs) + ": expected a number >= 1");
@@ -280,6 +282,9 @@ void add_run_command(CLI::App& app, Action& action, ParallelContext& ctx) {
   cmd->add_option("--result-file", args->result_file, "Results file path (default OUT/NAME.h5)");
   cmd->add_option("--ranks-per-run", args->ranks_per_run, "MPI ranks per CMA-ES run (0 = auto)");
   add_threads_option(cmd);
+  cmd->add_flag("--corrected", args->corrected,
+                "Run the config with the correct semantics instead of the earlier study's "
+                "quirks (docs/study.md)");
   cmd->add_flag("--resume", args->resume,
                 "Continue from the checkpoint of an interrupted run (starts afresh if none)");
   cmd->add_option("--checkpoint-every-epochs", args->checkpoint_epochs,

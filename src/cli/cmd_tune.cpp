@@ -16,10 +16,12 @@ struct TuneArgs {
   std::optional<std::uint64_t> seed;
   std::string data_dir;
   TuneOptions opt;
+  bool corrected = false;
 };
 
 int tune_command(const TuneArgs& args, ParallelContext& ctx) {
   ExperimentConfig cfg = load_config(args.config);
+  if (args.corrected) apply_corrected_semantics(cfg);
   // Same meaning as in `neurocma run`: the base seed of split, runs and sampler.
   if (args.seed) cfg.seed = *args.seed;
   if (!args.data_dir.empty()) cfg.dataset.data_dir = args.data_dir;
@@ -46,6 +48,8 @@ void add_tune_command(CLI::App& app, Action& action, ParallelContext& ctx) {
   cmd->add_option("--data-dir", args->data_dir, "Directory holding the data files");
   cmd->add_option("--ranks-per-run", args->opt.ranks_per_run, "MPI ranks per trial run (0 = auto)");
   add_threads_option(cmd);
+  cmd->add_flag("--corrected", args->corrected,
+                "Tune with the correct semantics instead of the earlier study's quirks");
   cmd->add_flag("--quiet", args->opt.quiet, "No progress lines and no trial table");
   cmd->callback(
       [args, &action, &ctx] { action = [args, &ctx] { return tune_command(*args, ctx); }; });

@@ -12,6 +12,7 @@
 
 #include "neurocma/core/error.hpp"
 #include "plots.hpp"
+#include "reference.hpp"
 #include "report.hpp"
 #include "study.hpp"
 #include "svg.hpp"
@@ -313,3 +314,76 @@ TEST(AnalyzePlots, WritesSvgFiles) {
 }
 
 }  // namespace
+
+TEST(AnalyzeCounting, StudyCsvRunsSelectTheStudyConventionAndNeverMix) {
+  std::vector<RunRecord> runs = study_runs();
+  for (RunRecord& r : runs) r.result.study_evals = r.result.model_evals + 7;
+  // Only HDF5-like runs: native counts by default.
+  Analysis native = analyze(runs, AnalysisOptions{});
+  EXPECT_EQ(native.counting, Counting::kNative);
+  // A study CSV run (native counts unknown) switches the default to the study's counter.
+  RunRecord csv = make_run("iris", "adam", 0.9, 0.3, 1.0, 5);
+  csv.result.model_evals = -1;
+  csv.result.grad_evals = -1;
+  csv.result.study_evals = 4321;
+  runs.push_back(csv);
+  const Analysis study = analyze(runs, AnalysisOptions{});
+  EXPECT_EQ(study.counting, Counting::kStudy);
+  const MetricAnalysis& evals = study.datasets[0].metrics.back();
+  ASSERT_EQ(evals.metric, "model_evals");
+  // adam: ten runs of 1000 * epochs + 7 and the CSV run's 4321.
+  ASSERT_EQ(evals.samples[0].size(), 11u);
+  EXPECT_EQ(evals.samples[0].back(), 4321.0);
+  EXPECT_EQ(evals.samples[0][0], 5007.0);
+  EXPECT_NE(render_markdown(study, {}).find("Evaluations in the study's convention"),
+            std::string::npos);
+  // Forcing the native convention drops the CSV run's evaluations, with a note.
+  AnalysisOptions o;
+  o.counting = Counting::kNative;
+  const Analysis forced = analyze(runs, o);
+  EXPECT_EQ(forced.datasets[0].metrics.back().samples[0].size(), 10u);
+  bool noted = false;
+  for (const std::string& n : forced.notes)
+    noted = noted || n.find("no model_evals in the native counting convention") != std::string::npos;
+  EXPECT_TRUE(noted);
+  EXPECT_TRUE(std::isnan(metric_value(csv.result, "grad_evals", Counting::kStudy)));
+  EXPECT_EQ(metric_value(csv.result, "study_evals"), 4321.0);
+  EXPECT_THROW(parse_counting("both"), ConfigError);
+}
+
+TEST(AnalyzeReference, ToleranceAndVerdictPerMetric) {
+  const std::vector<RunRecord> runs = study_runs();
+  AnalysisOptions o;
+  o.metrics = {"test_acc", "time", "model_evals"};
+  const Analysis a = analyze(runs, o);
+  const std::string path = (std::filesystem::temp_directory_path() / "nc_ref_test.json").string();
+  // adam test_acc: mean 0.9545, std of 0.950..0.959 = 0.003028; sgd mean 0.8045.
+  std::ofstream(path) << R"({"source": "a test", "runs": 25, "counting": "study", "datasets": {
+      "iris": {"adam": {"test_acc": [0.9550, 0.01], "time": [10.0, 1.0], "model_evals": [9, 1]},
+               "sgd": {"test_acc": [0.70, 0.01]}, "lbfgs": {"test_acc": [0.5, 0.1]}}}})";
+  const ReferenceComparison c = compare_with_reference(a, path);
+  ASSERT_EQ(c.rows.size(), 4u);  // model_evals is skipped: native here, study there
+  EXPECT_EQ(c.notes.size(), 1u);
+  const ReferenceRow& adam = c.rows[0];
+  EXPECT_EQ(adam.metric, "test_acc");
+  EXPECT_NEAR(adam.diff, 0.0005, 1e-12);
+  const double s = adam.ours.std;
+  EXPECT_NEAR(adam.tolerance, 2.6 * std::sqrt(0.01 * 0.01 / 25 + s * s / 10), 1e-15);
+  EXPECT_TRUE(adam.within);
+  EXPECT_FALSE(c.rows[2].within);  // sgd: 0.8045 against 0.70
+  EXPECT_EQ(c.rows[3].ours.n, 0u);  // no such optimizer here
+  const std::string md = render_reference_markdown(c);
+  EXPECT_NE(md.find("| adam | time | 10 ± 1 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("x faster"), std::string::npos);
+  EXPECT_NE(md.find("test_acc within tolerance: 1 of 2 setups"), std::string::npos) << md;
+  std::ofstream(path) << R"({"runs": 25, "datasets": {"iris": {"adam": {"test_acc": [0.9]}}}})";
+  try {
+    compare_with_reference(a, path);
+    ADD_FAILURE() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("datasets.iris.adam.test_acc: expected [mean, std]"),
+              std::string::npos)
+        << e.what();
+  }
+  std::filesystem::remove(path);
+}
