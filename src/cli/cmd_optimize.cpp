@@ -1,5 +1,7 @@
 // `neurocma optimize`: CMA-ES on a standard test function, one JSON line out.
+#include <algorithm>
 #include <iostream>
+#include <vector>
 #include <limits>
 #include <string>
 
@@ -24,8 +26,9 @@ struct OptimizeArgs {
   unsigned long long seed = 1;
   double target = 1e-8;
   long long max_evals = 0;  // 0: 1e4 * dim
-  bool active = false;
+  bool active = false, no_active = false;  // neither: active for full (pycma, Table 1)
   bool mirrored = false;
+  long long seeds = 1;  // > 1: seeds seed .. seed + seeds - 1, with their median
 };
 
 }  // namespace
@@ -49,7 +52,13 @@ void add_optimize_command(CLI::App& app, Action& action, ParallelContext& ctx) {
   sub->add_option("--target", args->target, "Stop when best f <= target")->capture_default_str();
   sub->add_option("--max-evals", args->max_evals, "Evaluation budget (0: 1e4 * dim)")
       ->capture_default_str();
-  sub->add_flag("--active", args->active, "Active CMA (negative weights)");
+  sub->add_flag("--active", args->active,
+                "Active CMA (negative weights); the default for full, off for sep and lm");
+  sub->add_flag("--no-active", args->no_active, "Plain CMA without negative weights")
+      ->excludes("--active");
+  sub->add_option("--seeds", args->seeds,
+                  "Run this many seeds from --seed on and print their evaluations and median")
+      ->capture_default_str();
   sub->add_flag("--mirrored", args->mirrored, "Mirrored sampling");
   add_threads_option(sub);
   sub->callback([args, &action, &ctx] {
@@ -58,33 +67,60 @@ void add_optimize_command(CLI::App& app, Action& action, ParallelContext& ctx) {
         throw ConfigError("--dim: expected >= 1, got " + std::to_string(args->dim));
       if (args->max_evals < 0)
         throw ConfigError("--max-evals: expected >= 0, got " + std::to_string(args->max_evals));
+      if (args->seeds < 1)
+        throw ConfigError("--seeds: expected >= 1, got " + std::to_string(args->seeds));
       const Index n = static_cast<Index>(args->dim);
-      // The function's rotation depends on the seed too, so a run is one number.
-      const TestFunction t = make_test_function(args->function, n, args->seed);
       CmaOptions o;
       o.variant = parse_cma_variant(args->optimizer);
       o.full_form = parse_cma_full_form(args->full_form);
       o.popsize = static_cast<Index>(args->popsize);
-      o.sigma0 = std::isnan(args->sigma0) ? t.sigma0 : args->sigma0;
-      o.active = args->active;
+      o.active = args->active || (!args->no_active && o.variant == CmaVariant::kFull);
+      if (o.active && o.variant == CmaVariant::kLm)
+        throw ConfigError("--active: LM-MA-ES has no active (negative-weight) update");
       o.mirrored = args->mirrored;
       o.max_evals = args->max_evals > 0 ? args->max_evals : 10000LL * args->dim;
-      const Vector x0 = std::isnan(args->x0) ? t.x0 : Vector::Constant(n, args->x0);
-      if (!x0.allFinite()) throw ConfigError("--x0: expected a finite value");
-      const MinimizeResult r =
-          minimize(t.f, x0, o, Rng(args->seed, 0, Stream::kOptimizer), args->target);
+      std::vector<long long> evals;
+      std::vector<double> reached_evals;
+      nlohmann::json j;
+      for (long long k = 0; k < args->seeds; ++k) {
+        const std::uint64_t seed = args->seed + static_cast<std::uint64_t>(k);
+        // The function's rotation depends on the seed too, so a run is one number.
+        const TestFunction t = make_test_function(args->function, n, seed);
+        o.sigma0 = std::isnan(args->sigma0) ? t.sigma0 : args->sigma0;
+        const Vector x0 = std::isnan(args->x0) ? t.x0 : Vector::Constant(n, args->x0);
+        if (!x0.allFinite()) throw ConfigError("--x0: expected a finite value");
+        const MinimizeResult r = minimize(t.f, x0, o, Rng(seed, 0, Stream::kOptimizer), args->target);
+        evals.push_back(r.evals);
+        if (r.reached) reached_evals.push_back(static_cast<double>(r.evals));
+        if (args->seeds == 1) {
+          j["evals"] = r.evals;
+          j["best_f"] = r.best_f;
+          j["reached"] = r.reached;
+          j["generations"] = r.generations;
+          j["stop"] = to_string(r.stop);
+        }
+      }
       if (ctx.is_root()) {
-        nlohmann::json j;
-        j["function"] = args->function;
-        j["dim"] = args->dim;
-        j["optimizer"] = args->optimizer;
-        j["seed"] = args->seed;
-        j["evals"] = r.evals;
-        j["best_f"] = r.best_f;
-        j["reached"] = r.reached;
-        j["generations"] = r.generations;
-        j["stop"] = to_string(r.stop);
-        std::cout << j.dump() << std::endl;
+        nlohmann::json out;
+        out["function"] = args->function;
+        out["dim"] = args->dim;
+        out["optimizer"] = args->optimizer;
+        out["active"] = o.active;
+        out["seed"] = args->seed;
+        if (args->seeds == 1) {
+          out.update(j);
+        } else {
+          std::sort(reached_evals.begin(), reached_evals.end());
+          const std::size_t m = reached_evals.size();
+          out["seeds"] = args->seeds;
+          out["evals"] = evals;
+          out["reached"] = m;
+          out["median_evals"] =
+              m == 0 ? nlohmann::json()
+                     : nlohmann::json(m % 2 ? reached_evals[m / 2]
+                                            : 0.5 * (reached_evals[m / 2 - 1] + reached_evals[m / 2]));
+        }
+        std::cout << out.dump() << std::endl;
       }
       return kExitOk;
     };

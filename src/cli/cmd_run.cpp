@@ -259,7 +259,7 @@ int run_command(const RunArgs& args, ParallelContext& ctx) {
     return a.run_index < b.run_index;
   });
   if (!args.csv_dir.empty()) write_study_csv(args.csv_dir, finished);
-  print_summary(std::cout, finished);
+  print_summary(std::cout, finished, isatty(STDOUT_FILENO) != 0);
   std::cout << "results: " << path << "\n";
   if (!args.csv_dir.empty()) std::cout << "csv: " << args.csv_dir << "\n";
   return kExitOk;

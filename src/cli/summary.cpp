@@ -1,5 +1,7 @@
 #include "summary.hpp"
 
+#include "neurocma/stats/compare.hpp"
+
 #include <unistd.h>
 
 #include <cmath>
@@ -36,61 +38,100 @@ std::string clock_string(double seconds) {
 
 }  // namespace
 
-void print_summary(std::ostream& out, const std::vector<RunRecord>& records) {
-  static const char* kCols[] = {"time",      "train_loss", "train_acc",   "val_loss",   "val_acc",
-                                "test_loss", "test_acc",   "model_evals", "grad_evals", "epochs"};
-  std::vector<std::string> order;
-  std::map<std::string, std::vector<std::vector<double>>> by_opt;
+void print_summary(std::ostream& out, const std::vector<RunRecord>& records, bool ansi) {
+  struct Col {
+    const char* name;
+    Better better;
+    bool tested;  // highlighted by the Mann-Whitney best set
+  };
+  static const Col kCols[] = {
+      {"time", Better::kLower, true},         {"train_loss", Better::kLower, true},
+      {"train_acc", Better::kHigher, true},   {"val_loss", Better::kLower, true},
+      {"val_acc", Better::kHigher, true},     {"test_loss", Better::kLower, true},
+      {"test_acc", Better::kHigher, true},    {"model_evals", Better::kLower, true},
+      {"grad_evals", Better::kLower, false},  {"epochs", Better::kLower, false}};
+  constexpr std::size_t kN = sizeof(kCols) / sizeof(kCols[0]);
+  auto value = [](const RunResult& f, std::size_t c) {
+    const double v[kN] = {f.time,
+                          f.train_loss,
+                          f.train_acc,
+                          f.val_loss,
+                          f.val_acc,
+                          f.test_loss,
+                          f.test_acc,
+                          static_cast<double>(f.model_evals),
+                          static_cast<double>(f.grad_evals),
+                          static_cast<double>(f.epochs)};
+    return v[c];
+  };
+  // Per data set, the optimizers in order of first appearance.
+  std::vector<std::string> datasets;
+  std::map<std::string, std::vector<std::string>> order;
+  std::map<std::string, std::vector<std::vector<double>>> cols;  // key dataset/optimizer
   for (const RunRecord& r : records) {
     const std::string key = r.dataset + "/" + r.optimizer;
-    if (!by_opt.count(key)) order.push_back(key);
-    const RunResult& f = r.result;
-    auto& cols = by_opt[key];
-    cols.resize(10);
-    const double vals[] = {f.time,
-                           f.train_loss,
-                           f.train_acc,
-                           f.val_loss,
-                           f.val_acc,
-                           f.test_loss,
-                           f.test_acc,
-                           static_cast<double>(f.model_evals),
-                           static_cast<double>(f.grad_evals),
-                           static_cast<double>(f.epochs)};
-    for (int i = 0; i < 10; ++i) cols[static_cast<size_t>(i)].push_back(vals[i]);
+    if (!order.count(r.dataset)) datasets.push_back(r.dataset);
+    if (!cols.count(key)) order[r.dataset].push_back(r.optimizer);
+    auto& c = cols[key];
+    c.resize(kN);
+    for (std::size_t i = 0; i < kN; ++i) c[i].push_back(value(r.result, i));
   }
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> header{"optimizer", "runs"};
-  for (const char* c : kCols) header.push_back(c);
-  rows.push_back(header);
-  for (const std::string& key : order) {
-    const auto& cols = by_opt[key];
-    std::vector<std::string> row{key, std::to_string(cols[0].size())};
-    for (const auto& c : cols) row.push_back(mean_std(c));
-    rows.push_back(row);
-  }
-  std::vector<size_t> width(header.size(), 0);
-  for (const auto& row : rows)
-    for (size_t i = 0; i < row.size(); ++i) {
-      // "±" is two bytes but one column.
-      size_t w = row[i].size();
-      if (row[i].find("±") != std::string::npos) w -= 1;
-      width[i] = std::max(width[i], w);
+  CompareOptions copt;
+  copt.alpha = 0.05;
+  copt.min_n = 2;
+  auto width_of = [](const std::string& s) {
+    // "±" is two bytes but one column; escape sequences take none.
+    std::size_t w = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == '\033') {
+        while (i < s.size() && s[i] != 'm') ++i;
+        continue;
+      }
+      if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) ++w;
     }
-  out << "\nSummary (mean ± std over runs; test metrics on the "
-      << "weights with the best validation loss unless test_on=last):\n";
-  for (size_t r = 0; r < rows.size(); ++r) {
-    out << "|";
-    for (size_t i = 0; i < rows[r].size(); ++i) {
-      size_t w = rows[r][i].size();
-      if (rows[r][i].find("±") != std::string::npos) w -= 1;
-      out << ' ' << rows[r][i] << std::string(width[i] - w, ' ') << " |";
+    return w;
+  };
+  out << "\nSummary: mean ± std over runs. Bold: the best mean of a column and every optimizer "
+         "whose two-sided Mann-Whitney U p-value against it is >= 0.05.\n";
+  for (const std::string& ds : datasets) {
+    const std::vector<std::string>& opts = order[ds];
+    std::vector<std::vector<bool>> best(kN);
+    for (std::size_t c = 0; c < kN; ++c) {
+      std::vector<std::vector<double>> samples;
+      for (const std::string& o : opts) samples.push_back(cols[ds + "/" + o][c]);
+      const GroupComparison cmp = compare_groups(samples, kCols[c].better, copt);
+      best[c] = kCols[c].tested ? cmp.is_best : std::vector<bool>(opts.size(), false);
     }
+    std::vector<std::vector<std::string>> rows;
+    std::vector<std::string> header{ds, "runs"};
+    for (const Col& c : kCols) header.push_back(c.name);
+    rows.push_back(header);
+    for (std::size_t g = 0; g < opts.size(); ++g) {
+      const auto& c = cols[ds + "/" + opts[g]];
+      std::vector<std::string> row{opts[g], std::to_string(c[0].size())};
+      for (std::size_t i = 0; i < kN; ++i) {
+        const std::string cell = mean_std(c[i]);
+        if (!best[i][g])
+          row.push_back(cell);
+        else
+          row.push_back(ansi ? "\033[1m" + cell + "\033[0m" : "**" + cell + "**");
+      }
+      rows.push_back(row);
+    }
+    std::vector<std::size_t> width(header.size(), 0);
+    for (const auto& row : rows)
+      for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], width_of(row[i]));
     out << "\n";
-    if (r == 0) {
+    for (std::size_t r = 0; r < rows.size(); ++r) {
       out << "|";
-      for (size_t i = 0; i < rows[r].size(); ++i) out << std::string(width[i] + 2, '-') << "|";
+      for (std::size_t i = 0; i < rows[r].size(); ++i)
+        out << ' ' << rows[r][i] << std::string(width[i] - width_of(rows[r][i]), ' ') << " |";
       out << "\n";
+      if (r == 0) {
+        out << "|";
+        for (std::size_t i = 0; i < rows[r].size(); ++i) out << std::string(width[i] + 2, '-') << "|";
+        out << "\n";
+      }
     }
   }
   out.flush();

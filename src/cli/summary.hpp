@@ -9,8 +9,10 @@
 
 namespace neurocma::cli {
 
-// mean ± std (sample std) per optimizer for each final metric.
-void print_summary(std::ostream& out, const std::vector<RunRecord>& records);
+// mean ± std (sample std) per data set and optimizer for each final metric,
+// the Mann-Whitney best set of each column in bold (ANSI on a terminal, else
+// Markdown's **).
+void print_summary(std::ostream& out, const std::vector<RunRecord>& records, bool ansi);
 
 // Progress on stderr: a live line on a terminal, plain log lines otherwise.
 class Progress {

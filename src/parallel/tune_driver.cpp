@@ -137,6 +137,17 @@ std::vector<double> point_of(const SearchSpace& space, const json& params,
   return x;
 }
 
+// Whether `params` holds every parameter of the space within its range.
+bool in_space(const SearchSpace& space, const json& params) {
+  for (const ParamSpec& p : space) {
+    if (!params.contains(p.name) || !params[p.name].is_number()) return false;
+    const double v = params[p.name].get<double>();
+    if (!(v >= p.low && v <= p.high) || (p.integer && v != std::floor(v))) return false;
+    if (p.log && !(v > 0)) return false;
+  }
+  return true;
+}
+
 // Progress on stderr: a live line on a terminal, one log line per trial otherwise.
 class TuneProgress {
  public:
@@ -381,7 +392,14 @@ TuneReport run_tune(ParallelContext& ctx, ExperimentConfig cfg, const TuneOption
     InFlight f;
     f.study = chosen;
     f.trial = chosen_trial;
-    f.x = sampler->propose(s.space, history, rng);
+    // Trial 0 is the configured point when it lies in the space (Optuna's
+    // enqueue_trial): the search then never returns values worse, by its own
+    // objective, than the ones it started from.
+    const json& configured = cfg.optimizers[static_cast<std::size_t>(s.index)].params;
+    if (chosen_trial == 0 && in_space(s.space, configured))
+      f.x = point_of(s.space, configured, report.trials_path);
+    else
+      f.x = sampler->propose(s.space, history, rng);
     f.params = params_json(s.space, f.x);
     f.values.assign(static_cast<std::size_t>(opt.seeds), kNaN);
     s.taken.insert(chosen_trial);

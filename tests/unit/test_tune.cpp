@@ -341,5 +341,16 @@ TEST_F(TuneCli, BadArgumentsAndSearchSpacesExitWithCode2) {
   EXPECT_NE(err.find("search.adam.lr.low"), std::string::npos) << err;
 }
 
+TEST_F(TuneCli, TrialZeroIsTheConfiguredPoint) {
+  // The configured lr of each optimizer (0.01, the default) is tried first,
+  // so tuning never ends worse than it started by its own objective.
+  ASSERT_EQ(shell(tune("z", "--trials 2 --quiet")), 0) << read_text(m_dir / "z.stderr");
+  const auto trials = trial_lines(m_dir / "z" / "tiny.tune.jsonl");
+  EXPECT_EQ(trials.at({"sgd", 0})["params"]["lr"].get<double>(), 0.01);
+  EXPECT_EQ(trials.at({"adam", 0})["params"]["lr"].get<double>(), 0.01);
+  EXPECT_NE(trials.at({"adam", 1})["params"]["lr"].get<double>(), 0.01);
+}
+
+
 }  // namespace
 }  // namespace neurocma
