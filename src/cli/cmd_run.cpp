@@ -254,9 +254,13 @@ int run_command(const RunArgs& args, ParallelContext& ctx) {
   writer->commit();
   keep_on_abort(path + ".partial");
   std::filesystem::remove_all(ckpt);  // the results are complete
-  // Report in (optimizer, run) order whatever order the jobs finished in.
+  // Report in config order of the optimizers, then by run, whatever order the jobs finished in.
+  auto config_index = [&](const RunRecord& r) {
+    return std::find(names.begin(), names.end(), r.optimizer) - names.begin();
+  };
   std::stable_sort(finished.begin(), finished.end(), [&](const RunRecord& a, const RunRecord& b) {
-    return a.run_index < b.run_index;
+    const auto ia = config_index(a), ib = config_index(b);
+    return ia != ib ? ia < ib : a.run_index < b.run_index;
   });
   if (!args.csv_dir.empty()) write_study_csv(args.csv_dir, finished);
   print_summary(std::cout, finished, isatty(STDOUT_FILENO) != 0);

@@ -94,8 +94,11 @@ TEST_F(Cli, IrisRunWritesResultsCsvAndSummary) {
                           " --csv " + (m_dir / "csv").string(),
                       m_dir);
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("iris/sgd"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("iris/adam"), std::string::npos);
+  // One table per data set, the optimizers in config order, Markdown bold off a terminal.
+  EXPECT_NE(r.out.find("| iris | runs |"), std::string::npos) << r.out;
+  EXPECT_LT(r.out.find("| sgd "), r.out.find("| adam "));
+  EXPECT_NE(r.out.find("Mann-Whitney"), std::string::npos);
+  EXPECT_NE(r.out.find("**"), std::string::npos);
   const std::vector<RunRecord> recs = read_results((m_dir / "out" / "tiny.h5").string());
   ASSERT_EQ(recs.size(), 4u);
   for (const RunRecord& rec : recs) {
@@ -168,6 +171,31 @@ TEST_F(Cli, StudyFormatConfigRunsAndCsvHasStudyLayout) {
   ASSERT_EQ(csv.size(), 3u);
   EXPECT_EQ(csv[0].result.study_evals, recs[0].result.study_evals);
   EXPECT_GT(recs[0].result.study_evals, recs[0].result.model_evals);
+}
+
+TEST_F(Cli, SummaryBoldsOnlyTheMannWhitneyBest) {
+  // Adam at lr 0.05 learns Iris in 20 epochs; SGD at lr 1e-5 does not move.
+  const fs::path cfg = write(
+      "s.json",
+      tiny(R"({"name":"slow","type":"sgd","lr":1e-5},{"name":"adam","type":"adam","lr":0.05})", 20));
+  const Result r = sh(bin() + " run " + cfg.string() + " --runs 8 --quiet --out " +
+                          (m_dir / "out").string(),
+                      m_dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto cells = [&](const std::string& row) {
+    const std::size_t b = r.out.find("| " + row + " ");
+    const std::string line = r.out.substr(b, r.out.find('\n', b) - b);
+    std::vector<std::string> out;
+    std::stringstream ss(line);
+    std::string c;
+    while (std::getline(ss, c, '|')) out.push_back(c);
+    return out;  // "", name, runs, time, train_loss, train_acc, ...
+  };
+  const std::vector<std::string> adam = cells("adam"), slow = cells("slow");
+  ASSERT_GE(adam.size(), 10u) << r.out;
+  const std::size_t test_acc = 9;  // "", name, runs, time, trl, tra, vl, va, tel, tea
+  EXPECT_NE(adam[test_acc].find("**"), std::string::npos) << r.out;
+  EXPECT_EQ(slow[test_acc].find("**"), std::string::npos) << r.out;
 }
 
 TEST_F(Cli, MalformedJson) {

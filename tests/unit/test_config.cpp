@@ -159,7 +159,7 @@ TEST(Config, StudyFormatMapping) {
   EXPECT_EQ(a.format, "study");
   EXPECT_EQ(a.dataset.name, "iris");
   EXPECT_TRUE(a.dataset.standardize);
-  EXPECT_EQ(a.dataset.split, "ratio");
+  EXPECT_EQ(a.dataset.split, "sklearn");
   EXPECT_DOUBLE_EQ(a.dataset.train_ratio, 0.7);
   EXPECT_DOUBLE_EQ(a.dataset.val_ratio, 0.15);
   EXPECT_DOUBLE_EQ(a.dataset.test_ratio, 0.15);
@@ -206,7 +206,7 @@ TEST(Config, StudyFormatMapping) {
                                                     "m.json");
   EXPECT_EQ(m.dataset.name, "mnist");
   EXPECT_EQ(m.dataset.pool, 2);
-  EXPECT_EQ(m.dataset.split, "ratio");
+  EXPECT_EQ(m.dataset.split, "sklearn");
   EXPECT_FALSE(m.dataset.standardize);
   EXPECT_EQ(m.optimizers[0].type, "sgd");
   EXPECT_DOUBLE_EQ(m.optimizers[0].lr, 21.21);
