@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 CONFIG ?= configs/iris.json
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps build run test test-slurm format format-check bench study clean
+.PHONY: all deps build run test test-slurm format format-check bench study study-reproduce clean
 
 all: build
 
@@ -35,6 +35,11 @@ format-check:
 
 study: build
 	@bash scripts/study.sh $(BUILD)
+
+# The earlier study's eight setups x 25 runs with its own configs, then its tables
+# (docs/study.md). MPI_RANKS=4 runs them under mpirun; RUNS, ONLY, EXTRA: see the script.
+study-reproduce: build
+	@bash scripts/study_reproduce.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -42,8 +42,7 @@ int run(const Args& args) {
   if (!metrics.empty()) opt.metrics = parse_metrics(metrics);
   if (!args.counting.empty()) opt.counting = parse_counting(args.counting);
   const Format format = parse_format(format_name);
-  if (!args.reference.empty() && format != Format::kMarkdown)
-    throw ConfigError("--reference: the comparison is rendered in Markdown; use --format md");
+
 
   const LoadedInputs loaded = load_inputs(inputs);
   for (const std::string& s : loaded.skipped) std::cerr << kProg << ": skipped " << s << "\n";
@@ -58,7 +57,10 @@ int run(const Args& args) {
   if (!args.reference.empty()) {
     const ReferenceComparison c = compare_with_reference(a, args.reference);
     for (const std::string& n : c.notes) std::cerr << kProg << ": note: " << n << "\n";
-    text += "\n" + render_reference_markdown(c);
+    if (format == Format::kMarkdown)
+      text += "\n" + render_reference_markdown(c);
+    else
+      std::cerr << kProg << ": note: the comparison with --reference is written only with --format md\n";
   }
   if (out_path.empty()) {
     std::cout << text;

@@ -4,6 +4,12 @@
 # each starting only when the previous one succeeded (--dependency=afterok).
 # Prints the job ids and where each job writes its results.
 #   jobs/study.sh [options] CONFIG
+#   jobs/study.sh --reproduce [options]
+# --reproduce submits the earlier study's eight setups (configs/study/*.json,
+# --runs default 25) as one run job each and a dependent analysis with the
+# study's counting and its published tables as the reference (docs/study.md);
+# --only GLOB limits the setups (e.g. 'iris.*'), --run-args "--corrected"
+# runs them with the correct semantics.
 # Options:
 #   --trials N          tuning trials (neurocma tune --trials N)
 #   --runs N            runs per optimizer in the run step
@@ -24,7 +30,7 @@ NEUROCMA_ROOT=${NEUROCMA_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 source "$NEUROCMA_ROOT/jobs/common.sh"
 
 usage() { sed -n '2,/^# Environment/p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-trials="" runs="" tune=1 array=0 per_task=1 name="" tune_args="" run_args=""
+trials="" runs="" tune=1 array=0 per_task=1 name="" tune_args="" run_args="" reproduce=0 only="*"
 tune_sb="" run_sb="" analyze_sb=""
 NC_DRY_RUN=0
 while (($#)); do
@@ -41,11 +47,36 @@ while (($#)); do
     --run-sbatch) run_sb=${2?}; shift 2 ;;
     --analyze-sbatch) analyze_sb=${2?}; shift 2 ;;
     --dry-run) NC_DRY_RUN=1; shift ;;
+    --reproduce) reproduce=1; shift ;;
+    --only) only=${2:?--only needs a value}; shift 2 ;;
     -h | --help) usage ;;
     -*) nc_die "unknown option '$1' (see --help)" ;;
     *) break ;;
   esac
 done
+if ((reproduce)); then
+  (($# == 0)) || usage
+  nc_submit_env
+  # shellcheck disable=SC2206
+  run_extra=($run_args) run_sbx=($run_sb) analyze_sbx=($analyze_sb)
+  ids=() dirs=()
+  for cfg in "$NEUROCMA_ROOT"/configs/study/$only.json; do
+    [[ -f $cfg ]] || nc_die "--only '$only': no configs/study/$only.json"
+    setup=$(basename "$cfg" .json)
+    id=$(nc_sbatch --job-name="${name:-study}-$setup" "${run_sbx[@]}" "$NEUROCMA_ROOT/jobs/run.sbatch" \
+      "$cfg" --runs "${runs:-25}" "${run_extra[@]}")
+    ids+=("$id")
+    dirs+=("$NEUROCMA_RESULTS/${name:-study}-$setup-$id")
+    echo "run job:      $id ($setup) -> ${dirs[-1]}"
+  done
+  dep=$(IFS=:; echo "${ids[*]}")
+  analyze_id=$(nc_sbatch --job-name="${name:-study}-analyze" --dependency="afterok:$dep" \
+    "${analyze_sbx[@]}" "$NEUROCMA_ROOT/jobs/analyze.sbatch" "${dirs[@]}" -- --counting study \
+    --reference "$NEUROCMA_ROOT/analysis/reference/study_published.json")
+  echo "analyze job:  $analyze_id -> ${dirs[0]}/analysis.md"
+  exit 0
+fi
+
 (($# == 1)) || usage
 config=$(nc_abspath "$1")
 base=$(basename "$config")
