@@ -28,7 +28,8 @@ BASEBIN=$WORK/build/bin/neurocma
 if [[ ! -x $BASEBIN || $(cat "$WORK/built-commit" 2>/dev/null) != "$BASE" ]]; then
   rm -rf "$WORK"
   mkdir -p "$WORK"
-  git -C "$SRC" archive --format=tar "$BASE" | tar -x -C "$WORK" --one-top-level=src
+  mkdir -p "$WORK/src"
+  git -C "$SRC" archive --format=tar "$BASE" | tar -x -C "$WORK/src"
   cmake -S "$WORK/src" -B "$WORK/build" -DCMAKE_BUILD_TYPE=Release -DNEUROCMA_BUILD_TESTS=OFF \
     -DNEUROCMA_BUILD_BENCH=OFF >"$WORK/cmake.log" 2>&1 || die "baseline cmake failed: $WORK/cmake.log"
   cmake --build "$WORK/build" -j"$(nproc)" --target neurocma >"$WORK/build.log" 2>&1 ||
@@ -53,7 +54,7 @@ compare() {  # base cand
 cases=("$SRC"/tests/regression/configs/*.json "$SRC/configs/smoke.json" "$SRC/configs/iris.json"
   "$SRC/configs/iris_full_study.json" "$SRC"/configs/study/iris.*.json "$SRC/configs/corrected/iris.json")
 for cfg in "${cases[@]}"; do
-  name=$(basename "$cfg" .json)
+  name=$(basename "$(dirname "$cfg")")-$(basename "$cfg" .json)
   args=()
   [[ $cfg == */configs/study/* || $cfg == */configs/corrected/* ]] && args=(--runs 3)
   run "$name" "$BASEBIN" "$OUT/base-$name" "$cfg" "${args[@]}"
@@ -68,7 +69,7 @@ for cfg in iris_all mnist_small mnist_study_small; do
     ((np == 3)) && extra=(--ranks-per-run 3)
     mpirun -n $np "$CAND" run "$SRC/tests/regression/configs/$cfg.json" --out "$OUT/mpi$np-$cfg" \
       --quiet "${extra[@]}" >"$OUT/mpi$np-$cfg.log" 2>&1 || die "mpirun -n $np $cfg failed"
-    compare "$OUT/base-$cfg/$cfg.h5" "$OUT/mpi$np-$cfg/$cfg.h5"
+    compare "$OUT/base-configs-$cfg/$cfg.h5" "$OUT/mpi$np-$cfg/$cfg.h5"
   done
 done
 
@@ -84,7 +85,7 @@ kill -9 $pid 2>/dev/null || true
 wait $pid 2>/dev/null || true
 "$CAND" run "$cfg" --out "$OUT/resume" --quiet --resume --checkpoint-every-epochs 1 >>"$OUT/resume.log" 2>&1 ||
   die "resumed run failed (see $OUT/resume.log)"
-compare "$OUT/base-mnist_small/mnist_small.h5" "$OUT/resume/mnist_small.h5"
+compare "$OUT/base-configs-mnist_small/mnist_small.h5" "$OUT/resume/mnist_small.h5"
 
 ((fails == 0)) || die "$fails comparison(s) differ from baseline $BASE"
 echo "bit_identical: every result equals baseline $BASE"

@@ -5,7 +5,7 @@ Every run group under /runs must exist in both files with the same attributes
 and the same datasets, value for value (NaN equal to NaN), except for what
 describes the execution rather than the result: wall times (history/time,
 final/time), the program version, the creation date, and the output and
-data directories inside the resolved config. JSON attributes (the
+data directories and checkpoint settings inside the resolved config. JSON attributes (the
 resolved config and the hyperparameters) are compared as JSON values. The
 first 20 differences are printed; the exit code is 1 if there is any.
 
@@ -32,6 +32,7 @@ def strip(cfg):
     """Removes where the run wrote and read (not part of the result)."""
     if isinstance(cfg, dict):
         cfg.pop("out_dir", None)
+        cfg.pop("checkpoint", None)  # when to save never changes a result
         if isinstance(cfg.get("dataset"), dict):
             cfg["dataset"].pop("data_dir", None)
     return cfg
