@@ -16,6 +16,9 @@
 #include "neurocma/data/transform.hpp"
 #include "neurocma/io/data_loader.hpp"
 #include "neurocma/train/evaluator.hpp"
+#include "neurocma/optim/cmaes.hpp"
+#include "neurocma/train/gradient_method.hpp"
+#include "neurocma/train/population_method.hpp"
 #include "neurocma/train/trainer.hpp"
 
 using namespace neurocma;
@@ -138,14 +141,18 @@ void BM_TrainingGeneration(benchmark::State& state) {
   Mlp mlp({196, {32}, 10, Activation::kRelu});
   Rng rng(6);
   Vector params = mlp.init(rng);
-  CmaMethodOptions opt;
-  opt.cma.variant = variant;
-  opt.cma.popsize = lambda;
-  opt.cma.sigma0 = 0.05;
+  CmaOptions cma;
+  cma.variant = variant;
+  cma.popsize = lambda;
+  cma.sigma0 = 0.05;
+  PopulationMethodOptions opt;
   opt.blocks = {ParamBlock{0, mlp.num_params()}};
   opt.batch_size = batch;
   SerialEvaluator eval(mlp);
-  CmaMethod method(mlp, params, opt, Rng(7), eval);
+  const StrategyFactory make = [cma](const Eigen::Ref<const Vector>& mean0, Rng r) {
+    return std::make_unique<CmaEs>(mean0, cma, r);
+  };
+  PopulationMethod method(mlp, params, opt, make, Rng(7), eval);
   train_batches(state, method, params, d, batch, rng);
   state.SetLabel(to_string(variant) + " " + source);
 }

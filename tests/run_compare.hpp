@@ -36,7 +36,7 @@ inline void expect_same_result(const RunResult& x, const RunResult& y, const std
   EXPECT_EQ(x.grad_evals, y.grad_evals) << what;
   EXPECT_EQ(x.epochs, y.epochs) << what;
   EXPECT_EQ(x.best_epoch, y.best_epoch) << what;
-  EXPECT_EQ(x.stop_reason, y.stop_reason) << what;
+  EXPECT_EQ(x.stop.text(), y.stop.text()) << what;
   ASSERT_EQ(x.final_params.size(), y.final_params.size()) << what;
   if (x.final_params.size() > 0) {  // memcmp of null pointers is undefined (UBSan)
     EXPECT_EQ(std::memcmp(x.final_params.data(), y.final_params.data(),

@@ -5,8 +5,8 @@
 
 #include "commands.hpp"
 #include "neurocma/core/error.hpp"
-#include "neurocma/io/config.hpp"
-#include "neurocma/parallel/tune_driver.hpp"
+#include "neurocma/app/config.hpp"
+#include "neurocma/app/tune_study.hpp"
 
 namespace neurocma::cli {
 namespace {

@@ -4,7 +4,7 @@
 #include "commands.hpp"
 #include "neurocma/core/error.hpp"
 #include "neurocma/core/version.hpp"
-#include "neurocma/parallel/signals.hpp"
+#include "neurocma/core/signals.hpp"
 
 int main(int argc, char** argv) {
   using namespace neurocma;

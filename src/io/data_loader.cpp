@@ -386,11 +386,9 @@ Dataset load_idx_dataset(const std::string& dir, const std::string& prefix, cons
 Splits load_splits(const DatasetConfig& cfg, std::uint64_t data_seed, std::ostream& warn) {
   Rng rng(data_seed, 0, Stream::kSplit);
   Splits s;
-  if (cfg.standardize_on != "train" && cfg.standardize_on != "all")
-    throw ConfigError("dataset.standardize_on '" + cfg.standardize_on + "': expected train or all");
   // Fitted on every sample before the split (standardize_on "all", the study's way).
   Standardizer on_all;
-  const bool fit_all = cfg.standardize && cfg.standardize_on == "all";
+  const bool fit_all = cfg.standardize && cfg.standardize_on == StandardizeOn::kAll;
   if (cfg.name == "iris") {
     Dataset all = load_iris(cfg);
     if (fit_all) {
@@ -398,7 +396,7 @@ Splits load_splits(const DatasetConfig& cfg, std::uint64_t data_seed, std::ostre
       on_all.apply(all.X);
     }
     const SplitIndices idx =
-        cfg.split == "sklearn"
+        cfg.split == SplitKind::kSklearn
             ? sklearn_split(all.y, cfg.train_ratio, cfg.val_ratio, cfg.test_ratio, data_seed)
             : stratified_split(all.y, all.num_classes, cfg.train_ratio, cfg.val_ratio, rng);
     s.train = all.subset(idx.train);
@@ -407,8 +405,6 @@ Splits load_splits(const DatasetConfig& cfg, std::uint64_t data_seed, std::ostre
   } else if (is_image_dataset(cfg.name)) {
     if (cfg.pool < 1)
       throw ConfigError("dataset.pool " + std::to_string(cfg.pool) + ": expected an integer >= 1");
-    if (cfg.split != "official" && cfg.split != "ratio" && cfg.split != "sklearn")
-      throw ConfigError("dataset.split '" + cfg.split + "': expected official, ratio or sklearn");
     if (cfg.limit < 0)
       throw ConfigError("dataset.limit " + std::to_string(cfg.limit) + ": expected >= 0");
     const std::string dir = find_dataset_dir(cfg.name, cfg.data_dir);
@@ -420,7 +416,7 @@ Splits load_splits(const DatasetConfig& cfg, std::uint64_t data_seed, std::ostre
       on_all = Standardizer::fit(train.X);
       on_all.apply(train.X);
     }
-    if (cfg.split == "official") {
+    if (cfg.split == SplitKind::kOfficial) {
       Index val = cfg.val_size;
       if (val < 0) throw ConfigError("dataset.val_size " + std::to_string(val) + ": expected >= 0");
       // Small smoke-test subsets keep a sixth for validation instead of failing.
@@ -434,7 +430,7 @@ Splits load_splits(const DatasetConfig& cfg, std::uint64_t data_seed, std::ostre
       if (fit_all) on_all.apply(s.test.X);
     } else {
       const SplitIndices idx =
-          cfg.split == "sklearn"
+          cfg.split == SplitKind::kSklearn
               ? sklearn_split(train.y, cfg.train_ratio, cfg.val_ratio, cfg.test_ratio, data_seed)
           : cfg.stratify
               ? stratified_split(train.y, train.num_classes, cfg.train_ratio, cfg.val_ratio, rng)

@@ -299,7 +299,7 @@ RunRecord read_run(const Ctx& c, hid_t run, const std::string& where) {
   r.config_json = read_attr_string(c, run, where, "config");
   r.version = read_attr_string(c, run, where, "version");
   RunResult& res = r.result;
-  res.stop_reason = read_attr_string(c, run, where, "stop_reason");
+  res.stop = RunStop::parse(read_attr_string(c, run, where, "stop_reason"));
   res.best_epoch = read_attr<int>(c, run, where, "best_epoch", H5T_NATIVE_INT);
 
   {
@@ -314,48 +314,34 @@ RunRecord read_run(const Ctx& c, hid_t run, const std::string& where) {
     auto icol = [&](const char* name) {
       return read_dataset<long long>(c, h.get(), hw, name, H5T_NATIVE_LLONG, n);
     };
-    const std::vector<double> tl = col("train_loss"), ta = col("train_acc"), vl = col("val_loss"),
-                              va = col("val_acc"), sg = col("sigma"), cd = col("condition");
-    const std::vector<long long> me = icol("model_evals"), ge = icol("grad_evals");
-    // Files written before study_evals existed: -1 (unknown).
-    const std::vector<long long> se = has_link(c, h.get(), hw, "study_evals")
-                                          ? icol("study_evals")
-                                          : std::vector<long long>(time.size(), -1);
     res.history.resize(time.size());
-    for (std::size_t i = 0; i < time.size(); ++i) {
-      EpochRecord& e = res.history[i];
-      e.time = time[i];
-      e.train_loss = tl[i];
-      e.train_acc = ta[i];
-      e.val_loss = vl[i];
-      e.val_acc = va[i];
-      e.model_evals = me[i];
-      e.grad_evals = ge[i];
-      e.study_evals = se[i];
-      e.sigma = sg[i];
-      e.condition = cd[i];
+    for (const MetricInfo& m : run_metrics()) {
+      if (m.history) {
+        const std::vector<double> v = col(m.name);
+        for (std::size_t i = 0; i < v.size(); ++i) res.history[i].*m.history = v[i];
+      } else if (m.history_count) {
+        // Files written before a counter existed (study_evals): -1, unknown.
+        const std::vector<long long> v = has_link(c, h.get(), hw, m.name)
+                                             ? icol(m.name)
+                                             : std::vector<long long>(time.size(), -1);
+        for (std::size_t i = 0; i < v.size(); ++i) res.history[i].*m.history_count = v[i];
+      }
     }
   }
   {
     const std::string fw = where + "/final";
     Handle f = open_group(c, run, "final", where);
-    auto d = [&](const char* name) {
-      return read_scalar<double>(c, f.get(), fw, name, H5T_NATIVE_DOUBLE);
-    };
-    res.time = d("time");
-    res.train_loss = d("train_loss");
-    res.train_acc = d("train_acc");
-    res.val_loss = d("val_loss");
-    res.val_acc = d("val_acc");
-    res.test_loss = d("test_loss");
-    res.test_acc = d("test_acc");
-    res.model_evals = read_scalar<long long>(c, f.get(), fw, "model_evals", H5T_NATIVE_LLONG);
-    res.grad_evals = read_scalar<long long>(c, f.get(), fw, "grad_evals", H5T_NATIVE_LLONG);
-    res.study_evals =
-        has_link(c, f.get(), fw, "study_evals")
-            ? read_scalar<long long>(c, f.get(), fw, "study_evals", H5T_NATIVE_LLONG)
-            : -1;
-    res.epochs = read_scalar<int>(c, f.get(), fw, "epochs", H5T_NATIVE_INT);
+    for (const MetricInfo& m : run_metrics()) {
+      if (m.final) {
+        res.*m.final = read_scalar<double>(c, f.get(), fw, m.name, H5T_NATIVE_DOUBLE);
+      } else if (m.final_count) {
+        res.*m.final_count = has_link(c, f.get(), fw, m.name)
+                                 ? read_scalar<long long>(c, f.get(), fw, m.name, H5T_NATIVE_LLONG)
+                                 : -1;
+      } else if (m.final_int) {
+        res.*m.final_int = read_scalar<int>(c, f.get(), fw, m.name, H5T_NATIVE_INT);
+      }
+    }
   }
   return r;
 }
@@ -474,7 +460,7 @@ void ResultsWriter::add(const RunRecord& rec) {
   write_attr(c, g, "model_shape", rec.model_shape);
   write_attr(c, g, "config", rec.config_json);
   write_attr(c, g, "version", rec.version);
-  write_attr(c, g, "stop_reason", res.stop_reason);
+  write_attr(c, g, "stop_reason", res.stop.text());
   write_attr(c, g, "best_epoch", H5T_STD_I32LE, H5T_NATIVE_INT, res.best_epoch);
 
   {
@@ -492,16 +478,10 @@ void ResultsWriter::add(const RunRecord& rec) {
       write_dataset(c, h.get(), name, H5T_STD_I64LE, H5T_NATIVE_LLONG, icol.data(),
                     static_cast<long long>(n));
     };
-    put("time", &EpochRecord::time);
-    put("train_loss", &EpochRecord::train_loss);
-    put("train_acc", &EpochRecord::train_acc);
-    put("val_loss", &EpochRecord::val_loss);
-    put("val_acc", &EpochRecord::val_acc);
-    iput("model_evals", &EpochRecord::model_evals);
-    iput("grad_evals", &EpochRecord::grad_evals);
-    iput("study_evals", &EpochRecord::study_evals);
-    put("sigma", &EpochRecord::sigma);
-    put("condition", &EpochRecord::condition);
+    for (const MetricInfo& m : run_metrics()) {
+      if (m.history) put(m.name, m.history);
+      if (m.history_count) iput(m.name, m.history_count);
+    }
   }
   {
     Handle f = create_group(c, g, "final");
@@ -511,18 +491,14 @@ void ResultsWriter::add(const RunRecord& rec) {
     auto iput = [&](const char* name, long long v) {
       write_dataset(c, f.get(), name, H5T_STD_I64LE, H5T_NATIVE_LLONG, &v, -1);
     };
-    put("time", res.time);
-    put("train_loss", res.train_loss);
-    put("train_acc", res.train_acc);
-    put("val_loss", res.val_loss);
-    put("val_acc", res.val_acc);
-    put("test_loss", res.test_loss);
-    put("test_acc", res.test_acc);
-    iput("model_evals", res.model_evals);
-    iput("grad_evals", res.grad_evals);
-    iput("study_evals", res.study_evals);
-    const int epochs = res.epochs;
-    write_dataset(c, f.get(), "epochs", H5T_STD_I32LE, H5T_NATIVE_INT, &epochs, -1);
+    for (const MetricInfo& m : run_metrics()) {
+      if (m.final) put(m.name, res.*m.final);
+      if (m.final_count) iput(m.name, res.*m.final_count);
+      if (m.final_int) {
+        const int v = res.*m.final_int;
+        write_dataset(c, f.get(), m.name, H5T_STD_I32LE, H5T_NATIVE_INT, &v, -1);
+      }
+    }
   }
   m.written.insert(key);
   // A crash later still leaves every finished run readable (allow_incomplete).

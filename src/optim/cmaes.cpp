@@ -60,24 +60,6 @@ std::string to_string(CmaVariant v) {
   return "?";
 }
 
-std::string to_string(CmaStop s) {
-  switch (s) {
-    case CmaStop::kNone:
-      return "none";
-    case CmaStop::kTolFun:
-      return "tolfun";
-    case CmaStop::kTolX:
-      return "tolx";
-    case CmaStop::kConditionCov:
-      return "conditioncov";
-    case CmaStop::kMaxEvals:
-      return "maxevals";
-    case CmaStop::kNoEffect:
-      return "noeffect";
-  }
-  return "?";
-}
-
 CmaFullForm parse_cma_full_form(const std::string& s) {
   if (s == "auto") return CmaFullForm::kAuto;
   if (s == "eigen") return CmaFullForm::kEigen;
@@ -134,7 +116,7 @@ struct CmaEs::Impl {
   Vector best_x;
   double best_f = kInf;
   std::deque<double> fhist;  // best f of recent generations (tolfun)
-  CmaStop stop = CmaStop::kNone;
+  StopReason stop = StopReason::kNone;
   // full, eigen form: C = B diag(D^2) B^T, BD = B diag(D)
   Matrix C, B, BD;
   Vector D;
@@ -176,7 +158,7 @@ struct CmaEs::Impl {
   Matrix Z, Y;  // n x lambda: z ~ N(0, I) and y = (x - mean) / sigma
   bool asked = false;
   // shared sampling (sep): the generation's recipe and which columns of Z/Y hold it
-  SampleRecipe recipe;
+  GaussianRecipe recipe;
   std::vector<unsigned char> drawn;
   bool lazy = false;
   // Columns [c0, c1) of the recipe into Z and x (n x (c1 - c0)).
@@ -431,7 +413,7 @@ void CmaEs::Impl::decompose(long long now) {
   last_decomp = now;
   if (es.info() != Eigen::Success || !ev.allFinite() || !(ev(0) > 0.0)) {
     cond = kInf;
-    stop = CmaStop::kConditionCov;
+    stop = StopReason::kConditionCov;
     return;  // keep the previous B, D
   }
   cond = ev(n - 1) / ev(0);
@@ -592,13 +574,13 @@ void CmaEs::Impl::update(const std::vector<Index>& order, const Eigen::Ref<const
 }
 
 void CmaEs::Impl::check_stop(const Eigen::Ref<const Vector>& fitness) {
-  if (stop != CmaStop::kNone) return;  // set by decompose()
+  if (stop != StopReason::kNone) return;  // set by decompose()
   if (!std::isfinite(sigma) || sigma <= 0.0 || !mean.allFinite()) {
-    stop = CmaStop::kNoEffect;
+    stop = StopReason::kNoEffect;
     return;
   }
   if (opt.max_evals > 0 && evals >= opt.max_evals) {
-    stop = CmaStop::kMaxEvals;
+    stop = StopReason::kMaxEvals;
     return;
   }
   // TolFun: best f of the last 10 + ceil(30 n / lambda) generations and all f of
@@ -615,7 +597,7 @@ void CmaEs::Impl::check_stop(const Eigen::Ref<const Vector>& fitness) {
     const auto mm = std::minmax_element(fhist.begin(), fhist.end());
     if (std::isfinite(*mm.second) && *mm.second - *mm.first < opt.tolfun &&
         fmax - fmin < opt.tolfun) {
-      stop = CmaStop::kTolFun;
+      stop = StopReason::kTolFun;
       return;
     }
   }
@@ -624,28 +606,28 @@ void CmaEs::Impl::check_stop(const Eigen::Ref<const Vector>& fitness) {
   double px = 0.0;
   if (opt.variant == CmaVariant::kSep || eigen_form()) px = pc.cwiseAbs().maxCoeff();
   if (sigma * std::max(sd.maxCoeff(), px) < opt.tolx) {
-    stop = CmaStop::kTolX;
+    stop = StopReason::kTolX;
     return;
   }
   // Condition of C. The matrix form pays O(n^3) for it, so only for moderate n
   // and only at the lazy interval.
   if (opt.variant == CmaVariant::kSep || eigen_form()) {
     if (!(cond <= opt.max_condition)) {
-      stop = CmaStop::kConditionCov;
+      stop = StopReason::kConditionCov;
       return;
     }
   } else if (matrix_form() && n <= 1000 && gen % decomp_interval == 0) {
     ma_cond = opt.single_precision ? ma32.condition() : ma64.condition();
     ma_cond_gen = gen;
     if (!(ma_cond <= opt.max_condition)) {
-      stop = CmaStop::kConditionCov;
+      stop = StopReason::kConditionCov;
       return;
     }
   }
   // NoEffectCoord: adding 0.2 sigma * std leaves every coordinate of the mean unchanged.
   bool effect = false;
   for (Index i = 0; i < n && !effect; ++i) effect = mean(i) + 0.2 * sigma * sd(i) != mean(i);
-  if (!effect) stop = CmaStop::kNoEffect;
+  if (!effect) stop = StopReason::kNoEffect;
 }
 
 // ---------------------------------------------------------------- public API
@@ -675,40 +657,14 @@ const Vector& CmaEs::weights() const {
   return m_impl->weights;
 }
 
-void draw_column_normals(std::uint64_t seed, Index j, Index n, double* z) {
-  Rng rng(seed, static_cast<std::uint64_t>(j), Stream::kOptimizer);
-  fill_normal(rng, z, n);
-}
-
-void draw_column_normals(std::uint64_t seed, Index j, Index n, float* z) {
-  Rng rng(seed, static_cast<std::uint64_t>(j), Stream::kOptimizer);
-  fill_normal(rng, z, n);
-}
-
-void SampleRecipe::draw_z(Index j, double* z) const {
-  const Index n = mean.size();
-  const bool mirrored = j >= mirror_from;
-  draw_column_normals(seed, mirrored ? j - mirror_from : j, n, z);
-  if (mirrored)
-    for (Index i = 0; i < n; ++i) z[i] = -z[i];
-}
-
-void SampleRecipe::draw(Index c0, Index c1, Eigen::Ref<Matrix> z, Eigen::Ref<Matrix> x) const {
-  for (Index j = c0; j < c1; ++j) {
-    const Index k = j - c0;
-    draw_z(j, z.col(k).data());
-    x.col(k) = sigma * scale.cwiseProduct(z.col(k)) + mean;  // eq. (40)
-  }
-}
-
 void CmaEs::ask(Eigen::Ref<Matrix> candidates) {
   Impl& s = *m_impl;
   if (candidates.rows() != s.n || candidates.cols() != s.lambda)
     throw RuntimeError("CmaEs::ask: candidates must be " + std::to_string(s.n) + " x " +
                        std::to_string(s.lambda) + ", got " + std::to_string(candidates.rows()) +
                        " x " + std::to_string(candidates.cols()));
-  if (shares_samples()) {
-    ask_shared();
+  if (s.opt.variant == CmaVariant::kSep) {
+    ask_recipe();
     materialize(0, s.lambda, candidates);
     return;
   }
@@ -730,15 +686,10 @@ void CmaEs::ask(Eigen::Ref<Matrix> candidates) {
   s.asked = true;
 }
 
-bool CmaEs::shares_samples() const {
-  return m_impl->opt.variant == CmaVariant::kSep;
-}
-
-const SampleRecipe& CmaEs::ask_shared() {
+const GaussianRecipe* CmaEs::ask_recipe() {
   Impl& s = *m_impl;
-  if (!shares_samples())
-    throw RuntimeError("CmaEs::ask_shared: only the sep variant shares its samples");
-  SampleRecipe& r = s.recipe;
+  if (s.opt.variant != CmaVariant::kSep) return nullptr;
+  GaussianRecipe& r = s.recipe;
   r.seed = s.rng();
   r.sigma = s.sigma;
   r.lambda = s.lambda;
@@ -748,12 +699,12 @@ const SampleRecipe& CmaEs::ask_shared() {
   s.drawn.assign(static_cast<std::size_t>(s.lambda), 0);
   s.lazy = true;
   s.asked = true;
-  return r;
+  return &r;
 }
 
 void CmaEs::materialize(Index c0, Index c1, Eigen::Ref<Matrix> candidates) {
   Impl& s = *m_impl;
-  if (!s.asked || !s.lazy) throw RuntimeError("CmaEs::materialize: called without ask_shared()");
+  if (!s.asked || !s.lazy) throw RuntimeError("CmaEs::materialize: called without ask_recipe()");
   if (c0 < 0 || c1 > s.lambda || c0 > c1 || candidates.rows() != s.n ||
       candidates.cols() != c1 - c0)
     throw RuntimeError("CmaEs::materialize: columns [" + std::to_string(c0) + ", " +
@@ -830,13 +781,22 @@ double CmaEs::condition() const {
   return std::numeric_limits<double>::quiet_NaN();
 }
 
+Diagnostics CmaEs::diagnostics() const {
+  Diagnostics d;
+  d.sigma = m_impl->sigma;
+  // MA-ES has cond(M M^T) only at O(n^3): skipped for large n rather than
+  // spending minutes per epoch on a diagnostic.
+  if (!(m_impl->matrix_form() && m_impl->n > 1000)) d.condition = condition();
+  return d;
+}
+
 long long CmaEs::evals() const {
   return m_impl->evals;
 }
 long long CmaEs::generation() const {
   return m_impl->gen;
 }
-CmaStop CmaEs::stop() const {
+StopReason CmaEs::stop() const {
   return m_impl->stop;
 }
 const Vector& CmaEs::best_x() const {
@@ -857,7 +817,7 @@ std::vector<double> vec(const Matrix& m) {
   return std::vector<double>(m.data(), m.data() + m.size());
 }
 
-const std::vector<double>& need(const std::map<std::string, std::vector<double>>& s,
+const std::vector<double>& need(const StateMap& s,
                                 const std::string& key, std::size_t size) {
   const auto it = s.find(key);
   if (it == s.end()) throw RuntimeError("CMA-ES state: key '" + key + "' missing");
@@ -876,9 +836,9 @@ void load(const std::vector<double>& src, Matrix& m, Index rows, Index cols) {
 
 }  // namespace
 
-std::map<std::string, std::vector<double>> CmaEs::state() const {
+StateMap CmaEs::state() const {
   const Impl& s = *m_impl;
-  std::map<std::string, std::vector<double>> out;
+  StateMap out;
   const auto un = static_cast<double>(s.n);
   out["header"] = {static_cast<double>(static_cast<int>(s.opt.variant)), un,
                    static_cast<double>(s.lambda), static_cast<double>(static_cast<int>(s.form))};
@@ -918,7 +878,7 @@ std::map<std::string, std::vector<double>> CmaEs::state() const {
   return out;
 }
 
-void CmaEs::set_state(const std::map<std::string, std::vector<double>>& st) {
+void CmaEs::set_state(const StateMap& st) {
   Impl& s = *m_impl;
   const std::vector<double>& h = need(st, "header", 4);
   if (h[0] != static_cast<double>(static_cast<int>(s.opt.variant)) ||
@@ -934,7 +894,7 @@ void CmaEs::set_state(const std::map<std::string, std::vector<double>>& st) {
   const std::vector<double>& c = need(st, "counters", 4);
   s.gen = static_cast<long long>(c[0]);
   s.evals = static_cast<long long>(c[1]);
-  s.stop = static_cast<CmaStop>(static_cast<int>(c[2]));
+  s.stop = static_cast<StopReason>(static_cast<int>(c[2]));
   s.last_decomp = static_cast<long long>(c[3]);
   load(need(st, "best_x", un), s.best_x);
   s.best_f = need(st, "best_f", 1)[0];

@@ -3,9 +3,7 @@
 
 namespace neurocma {
 
-MinimizeResult minimize(const Objective& f, const Eigen::Ref<const Vector>& x0,
-                        const CmaOptions& opt, Rng rng, double target) {
-  CmaEs es(x0, opt, rng);
+MinimizeResult minimize(const Objective& f, PopulationOptimizer& es, double target) {
   Matrix X(es.dim(), es.popsize());
   Vector fit(es.popsize());
   MinimizeResult r;
@@ -17,7 +15,7 @@ MinimizeResult minimize(const Objective& f, const Eigen::Ref<const Vector>& x0,
       r.reached = true;
       break;
     }
-    if (es.stop() != CmaStop::kNone) break;
+    if (es.stop() != StopReason::kNone) break;
   }
   r.evals = es.evals();
   r.generations = es.generation();
@@ -25,6 +23,12 @@ MinimizeResult minimize(const Objective& f, const Eigen::Ref<const Vector>& x0,
   r.best_x = es.best_x();
   r.stop = es.stop();
   return r;
+}
+
+MinimizeResult minimize(const Objective& f, const Eigen::Ref<const Vector>& x0,
+                        const CmaOptions& opt, Rng rng, double target) {
+  CmaEs es(x0, opt, rng);
+  return minimize(f, es, target);
 }
 
 }  // namespace neurocma

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "internal.hpp"
-#include "neurocma/parallel/signals.hpp"
+#include "neurocma/core/signals.hpp"
 
 #ifdef NEUROCMA_HAVE_MPI
 #include <mpi.h>

@@ -164,7 +164,7 @@ void MpiPopulationEvaluator::evaluate(const Eigen::Ref<const Matrix>& candidates
 
 void MpiPopulationEvaluator::evaluate_shared(SharedGeneration& generation, const Batch& batch,
                                              Eigen::Ref<Vector> fitness) {
-  const SampleRecipe& r = generation.recipe();
+  const GaussianRecipe& r = generation.recipe();
   const Index n = r.mean.size(), lambda = r.lambda;
   if (local_only(batch)) {
     // Drawing counts as part of the evaluation here, as it does on every
@@ -295,7 +295,7 @@ void serve_evaluations(RankGroup& group, PopulationEvaluator& local, const Datas
   Matrix cand;
   Vector fit;
   std::vector<double> payload;
-  SampleRecipe recipe;
+  GaussianRecipe recipe;
   RecipeGeneration generation(recipe);  // reused: its scratch is allocated once
   detail::Backoff backoff(50000);       // generations follow each other within ms
   for (;;) {

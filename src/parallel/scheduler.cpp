@@ -18,14 +18,36 @@
 #include "internal.hpp"
 #include "neurocma/core/error.hpp"
 #include "neurocma/parallel/mpi_evaluator.hpp"
-#include "neurocma/parallel/serialize.hpp"
-#include "neurocma/parallel/signals.hpp"
+#include "neurocma/io/serialize.hpp"
+#include "neurocma/core/signals.hpp"
 
 #ifdef NEUROCMA_HAVE_MPI
 #include <mpi.h>
 #endif
 
 namespace neurocma {
+
+namespace {
+
+void pack(const JobSpec& job, std::vector<char>& out) {
+  ByteWriter w(out);
+  w.put<std::int32_t>(job.optimizer);
+  w.put<std::int32_t>(job.run);
+  w.put<std::uint8_t>(job.population ? 1 : 0);
+  w.put_string(job.payload);
+}
+
+JobSpec unpack_job(const std::vector<char>& in, std::size_t& pos) {
+  ByteReader rd(in, pos, "MPI message");
+  JobSpec job;
+  job.optimizer = rd.get<std::int32_t>();
+  job.run = rd.get<std::int32_t>();
+  job.population = rd.get<std::uint8_t>() != 0;
+  job.payload = rd.get_string();
+  return job;
+}
+
+}  // namespace
 namespace {
 
 constexpr int kTagReport = 201;

@@ -9,40 +9,6 @@
 
 namespace neurocma {
 
-std::vector<std::string> tunable_params(const std::string& type) {
-  if (type == "sgd" || type == "adam") return {"lr"};
-  if (type == "cmaes") return {"popsize", "sigma0"};
-  return {};
-}
-
-ParamSpec default_param(const std::string& name, bool study) {
-  ParamSpec p;
-  p.name = name;
-  if (name == "lr") {
-    if (study) {
-      p.low = 0.0, p.high = 30.0;
-    } else {
-      p.low = 1e-4, p.high = 1.0, p.log = true;
-    }
-  } else if (name == "popsize") {
-    p.integer = true;
-    if (study) {
-      p.low = 2, p.high = 50;
-    } else {
-      p.low = 4, p.high = 256, p.log = true;
-    }
-  } else if (name == "sigma0") {
-    if (study) {
-      p.low = 0.0, p.high = 20.0;
-    } else {
-      p.low = 1e-3, p.high = 1.0, p.log = true;
-    }
-  } else {
-    throw ConfigError("search: unknown tunable parameter '" + name + "'");
-  }
-  return p;
-}
-
 namespace {
 
 std::string num(double v) {

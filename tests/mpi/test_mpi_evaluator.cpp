@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "mpi/toy_evaluator.hpp"
+#include "neurocma/optim/cmaes.hpp"
 #include "neurocma/parallel/mpi_evaluator.hpp"
 
 namespace neurocma {
@@ -132,7 +133,7 @@ void check_shared(int ranks, Index quantum, bool mirrored) {
   CmaEs plain(Vector::Constant(n, 0.3), o, Rng(4, 0, Stream::kOptimizer));
   Matrix cand(n, lambda);
   Vector f_shared(lambda), f_plain(lambda);
-  CmaGeneration view(shared);
+  OptimizerGeneration view(shared);
   const int gens = 30;
   for (int g = 0; g < gens; ++g) {
     std::vector<Index> idx;

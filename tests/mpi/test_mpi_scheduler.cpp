@@ -16,7 +16,7 @@
 #include "mpi/toy_evaluator.hpp"
 #include "neurocma/core/error.hpp"
 #include "neurocma/parallel/scheduler.hpp"
-#include "neurocma/parallel/serialize.hpp"
+#include "neurocma/io/serialize.hpp"
 
 namespace neurocma {
 namespace {
@@ -42,7 +42,7 @@ RunRecord toy_job(const JobSpec& job, PopulationEvaluator& ev, int& executed) {
   rec.run_index = job.run;
   rec.seed = 1000 + static_cast<std::uint64_t>(job.run);
   rec.hyperparams = job.payload;
-  rec.result.stop_reason = "max_epochs";
+  rec.result.stop = RunStop::parse("max_epochs");
   if (job.population) {
     for (int gen = 0; gen < 4; ++gen) {
       const Index lambda = 7 + job.run;
@@ -218,7 +218,7 @@ TEST(Serialize, RunRecordRoundTripsBitExactly) {
   rec.result.test_loss = std::numeric_limits<double>::quiet_NaN();
   rec.result.best_epoch = 2;
   rec.result.epochs = 3;
-  rec.result.stop_reason = "optimizer:tolx";
+  rec.result.stop = RunStop::parse("optimizer:tolx");
   rec.result.final_params = Vector::LinSpaced(5, -1, 1);
   std::vector<char> buf{'x'};
   pack(rec, buf);
@@ -228,7 +228,7 @@ TEST(Serialize, RunRecordRoundTripsBitExactly) {
   EXPECT_EQ(back.hyperparams, rec.hyperparams);
   EXPECT_EQ(back.seed, rec.seed);
   EXPECT_EQ(back.version, rec.version);
-  EXPECT_EQ(back.result.stop_reason, rec.result.stop_reason);
+  EXPECT_EQ(back.result.stop.text(), rec.result.stop.text());
   EXPECT_EQ(back.result.final_params, rec.result.final_params);
   ASSERT_EQ(back.result.history.size(), 3u);
   for (int e = 0; e < 3; ++e) {

@@ -46,7 +46,7 @@ RunRecord make_run(const std::string& dataset, const std::string& opt, int index
   res.grad_evals = opt == "cmaes" ? 0 : 500;
   res.epochs = 3;
   res.best_epoch = 3;
-  res.stop_reason = "max_epochs";
+  res.stop = neurocma::RunStop::parse("max_epochs");
   for (int e = 1; e <= 3; ++e) {
     neurocma::EpochRecord rec;
     rec.time = time * e / 3;

@@ -7,7 +7,10 @@
 #include <fstream>
 
 #include "neurocma/core/error.hpp"
-#include "neurocma/parallel/checkpoint.hpp"
+#include "neurocma/app/checkpoint.hpp"
+#include "neurocma/optim/cmaes.hpp"
+#include "neurocma/train/gradient_method.hpp"
+#include "neurocma/train/population_method.hpp"
 #include "neurocma/train/trainer.hpp"
 #include "run_compare.hpp"
 
@@ -49,17 +52,22 @@ struct Harness {
       o.lr = 0.02;
       method = std::make_unique<GradientMethod>(mlp, std::make_unique<Adam>(o));
     } else {
-      CmaMethodOptions o;
-      o.cma.sigma0 = 0.1;
-      o.cma.variant = kind == Kind::kCmaFull ? CmaVariant::kFull
-                      : kind == Kind::kCmaLm ? CmaVariant::kLm
-                                             : CmaVariant::kSep;
-      o.cma.active = kind == Kind::kCmaFull;
-      o.cma.mirrored = kind == Kind::kCmaLm;
+      CmaOptions cma;
+      cma.sigma0 = 0.1;
+      cma.variant = kind == Kind::kCmaFull ? CmaVariant::kFull
+                    : kind == Kind::kCmaLm ? CmaVariant::kLm
+                                           : CmaVariant::kSep;
+      cma.active = kind == Kind::kCmaFull;
+      cma.mirrored = kind == Kind::kCmaLm;
+      PopulationMethodOptions o;
       o.select = kind == Kind::kCmaBest ? Selection::kBest : Selection::kMean;
       o.blocks = kind == Kind::kCmaSepLayer ? mlp.layer_blocks()
                                             : std::vector<ParamBlock>{{0, mlp.num_params()}};
-      method = std::make_unique<CmaMethod>(mlp, p0, o, Rng(opt_seed, 0, Stream::kOptimizer), eval);
+      const StrategyFactory make = [cma](const Eigen::Ref<const Vector>& mean0, Rng rng) {
+        return std::make_unique<CmaEs>(mean0, cma, rng);
+      };
+      method = std::make_unique<PopulationMethod>(mlp, p0, o, make,
+                                                  Rng(opt_seed, 0, Stream::kOptimizer), eval);
     }
   }
 };
@@ -91,13 +99,13 @@ TEST(Checkpoint, ResumeFromAnySavedStateIsBitIdentical) {
     Harness ref(kind, 7, 7);
     std::vector<TrainState> saved;
     std::vector<bool> at_epoch_end;
-    TrainHooks hooks;
-    hooks.checkpoint_due = [&](bool epoch_end, int) {
+    FunctionCallback hooks;
+    hooks.on_save_due = [&](bool epoch_end, int) {
       at_epoch_end.push_back(epoch_end);
       return true;
     };
-    hooks.save = [&](const TrainState& st) { saved.push_back(st); };
-    const RunResult full = train(ref.mlp, s, *ref.method, ref.ts, ref.p0, ref.shuffle, hooks);
+    hooks.on_save = [&](const TrainState& st) { saved.push_back(st); };
+    const RunResult full = train(ref.mlp, s, *ref.method, ref.ts, ref.p0, ref.shuffle, {&hooks});
     ASSERT_GE(full.epochs, 3) << what;
     ASSERT_GT(saved.size(), 10u) << what;
     // Mid-epoch states and epoch boundaries, early and late; through the file.
@@ -107,10 +115,8 @@ TEST(Checkpoint, ResumeFromAnySavedStateIsBitIdentical) {
       TrainState st;
       ASSERT_TRUE(read_job_checkpoint(path, identity(), "adam", 0, st));
       Harness again(kind, 7, 999);  // another optimizer and shuffle seed: state must win
-      TrainHooks resume;
-      resume.resume = &st;
       const RunResult r =
-          train(again.mlp, s, *again.method, again.ts, again.p0, again.shuffle, resume);
+          train(again.mlp, s, *again.method, again.ts, again.p0, again.shuffle, {}, &st);
       expect_same(full, r,
                   what + ", state " + std::to_string(k) +
                       (at_epoch_end[k] ? " (epoch end)" : " (mid-epoch)"));
@@ -125,10 +131,9 @@ namespace {
 void expect_adam_resume_finishes(const Splits& s, const RunResult& full, const TrainState& saved,
                                  const std::string& what) {
   Harness second(Kind::kAdam, 3, 3);
-  TrainHooks resume;
-  resume.resume = &saved;
   expect_same(full,
-              train(second.mlp, s, *second.method, second.ts, second.p0, second.shuffle, resume),
+              train(second.mlp, s, *second.method, second.ts, second.p0, second.shuffle, {},
+                    &saved),
               what);
 }
 
@@ -142,21 +147,21 @@ TEST(Checkpoint, StopNowEndsTheRunAfterSavingAndResumeFinishesIt) {
   Harness first(Kind::kAdam, 3, 3);
   int batches = 0;
   TrainState saved;
-  TrainHooks hooks;
-  hooks.checkpoint_due = [&](bool, int) { return ++batches == 7; };  // a "signal" mid-epoch 2
-  hooks.save = [&](const TrainState& st) { saved = st; };
-  hooks.stop_now = [&] { return batches >= 7; };
+  FunctionCallback hooks;
+  hooks.on_save_due = [&](bool, int) { return ++batches == 7; };  // a "signal" mid-epoch 2
+  hooks.on_save = [&](const TrainState& st) { saved = st; };
+  hooks.on_interrupt = [&] { return batches >= 7; };
   const RunResult cut =
-      train(first.mlp, s, *first.method, first.ts, first.p0, first.shuffle, hooks);
-  EXPECT_EQ(cut.stop_reason, "interrupted");
+      train(first.mlp, s, *first.method, first.ts, first.p0, first.shuffle, {&hooks});
+  EXPECT_EQ(cut.stop.text(), "interrupted");
   EXPECT_EQ(saved.epoch, 1);
   EXPECT_GT(saved.batch_start, 0);
 
   expect_adam_resume_finishes(s, full, saved, "adam stopped mid-epoch");
 }
 
-// The signal lands while stop_now() runs (it polls the scheduler first), so
-// checkpoint_due() only sees it when asked after stop_now(). The run must
+// The signal lands while interrupt()() runs (it polls the scheduler first), so
+// checkpoint_due() only sees it when asked after interrupt()(). The run must
 // still save before it stops; asked the other way round it stopped unsaved.
 TEST(Checkpoint, ASignalArrivingInsideStopNowIsStillSaved) {
   const Splits s = toy_splits();
@@ -167,22 +172,22 @@ TEST(Checkpoint, ASignalArrivingInsideStopNowIsStillSaved) {
   bool signalled = false;
   int polls = 0, saves = 0;
   TrainState saved;
-  TrainHooks hooks;
-  hooks.checkpoint_due = [&](bool, int) { return signalled; };
-  hooks.save = [&](const TrainState& st) {
+  FunctionCallback hooks;
+  hooks.on_save_due = [&](bool, int) { return signalled; };
+  hooks.on_save = [&](const TrainState& st) {
     saved = st;
     ++saves;
   };
-  hooks.stop_now = [&] {
+  hooks.on_interrupt = [&] {
     if (++polls == 5) signalled = true;
     return signalled;
   };
   const RunResult cut =
-      train(first.mlp, s, *first.method, first.ts, first.p0, first.shuffle, hooks);
-  EXPECT_EQ(cut.stop_reason, "interrupted");
+      train(first.mlp, s, *first.method, first.ts, first.p0, first.shuffle, {&hooks});
+  EXPECT_EQ(cut.stop.text(), "interrupted");
   ASSERT_EQ(saves, 1);
 
-  expect_adam_resume_finishes(s, full, saved, "adam signalled inside stop_now");
+  expect_adam_resume_finishes(s, full, saved, "adam signalled inside interrupt()");
 }
 
 TEST(Checkpoint, StateOfAnotherMethodIsRefused) {

@@ -291,13 +291,13 @@ TEST(CmaNan, NonFiniteFitnessRanksLast) {
   EXPECT_TRUE(same_bits(es.best_x(), X.col(3)));
 }
 
-TEST(CmaStop, MaxEvalsTolXTolFunCondition) {
+TEST(CmaStopReason, MaxEvalsTolXTolFunCondition) {
   const TestFunction sph = make_test_function("sphere", 6);
   CmaOptions o = options(CmaVariant::kFull);
   o.sigma0 = 2.0;
   o.max_evals = 1000;
   MinimizeResult r = minimize(sph.f, sph.x0, o, Rng(1), -1.0);
-  EXPECT_EQ(r.stop, CmaStop::kMaxEvals);
+  EXPECT_EQ(r.stop, StopReason::kMaxEvals);
   EXPECT_GE(r.evals, 1000);
   EXPECT_LT(r.evals, 1000 + 9);
 
@@ -307,7 +307,7 @@ TEST(CmaStop, MaxEvalsTolXTolFunCondition) {
     o.tolx = 1e-6;
     o.max_evals = 100000;
     r = minimize(sph.f, sph.x0, o, Rng(1), -1.0);
-    EXPECT_EQ(r.stop, CmaStop::kTolX) << to_string(v) << " " << to_string(r.stop);
+    EXPECT_EQ(r.stop, StopReason::kTolX) << to_string(v) << " " << to_string(r.stop);
     EXPECT_LT(r.best_f, 1e-8) << to_string(v);  // steps of 1e-6 => f ~ 1e-12
   }
 
@@ -316,7 +316,7 @@ TEST(CmaStop, MaxEvalsTolXTolFunCondition) {
   o.max_evals = 100000;
   r = minimize([](const Eigen::Ref<const Vector>&) { return 1.0; }, Vector::Zero(6), o, Rng(1),
                -1.0);
-  EXPECT_EQ(r.stop, CmaStop::kTolFun);
+  EXPECT_EQ(r.stop, StopReason::kTolFun);
   EXPECT_EQ(r.generations, 10 + static_cast<long long>(std::ceil(30.0 * 6 / 9.0)));
 
   // Condition number cap on the 1e6-conditioned ellipsoid.
@@ -326,7 +326,7 @@ TEST(CmaStop, MaxEvalsTolXTolFunCondition) {
     o.sigma0 = 2.0;
     o.max_condition = 1e3;
     r = minimize(ell.f, ell.x0, o, Rng(1), -1.0);
-    EXPECT_EQ(r.stop, CmaStop::kConditionCov) << to_string(v) << " " << to_string(r.stop);
+    EXPECT_EQ(r.stop, StopReason::kConditionCov) << to_string(v) << " " << to_string(r.stop);
   }
 }
 

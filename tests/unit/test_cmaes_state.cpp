@@ -180,15 +180,15 @@ TEST(CmaShared, AskSharedInAnyOrderEqualsAsk) {
     o.mirrored = mirrored;
     o.sigma0 = 1.0;
     CmaEs a(f.x0, o, Rng(21)), b(f.x0, o, Rng(21));
-    ASSERT_TRUE(b.shares_samples());
+    ASSERT_NE(CmaEs(f.x0, o, Rng(21)).ask_recipe(), nullptr);
     Matrix xa(n, 12), piece(n, 12);
     Vector fa(12), fb(12);
     for (int g = 0; g < 60; ++g) {
       a.ask(xa);
       for (Index j = 0; j < 12; ++j) fa(j) = f(xa.col(j));
-      const SampleRecipe& r = b.ask_shared();
+      const GaussianRecipe& r = *b.ask_recipe();
       // Another rank's copy of the recipe draws columns 8..11 ...
-      SampleRecipe remote = r;
+      GaussianRecipe remote = r;
       Matrix z(n, 4);
       remote.draw(8, 12, z, piece.leftCols(4));
       for (Index j = 0; j < 4; ++j) fb(8 + j) = f(piece.col(j));
@@ -213,14 +213,15 @@ TEST(CmaShared, MisuseIsAnError) {
   CmaOptions o;
   o.variant = CmaVariant::kFull;
   CmaEs full(Vector::Zero(4), o, Rng(1));
-  EXPECT_FALSE(full.shares_samples());
-  EXPECT_THROW(full.ask_shared(), RuntimeError);
+  EXPECT_EQ(full.ask_recipe(), nullptr);  // full CMA-ES has no shared sampling
+  Matrix x4(4, 2);
+  EXPECT_THROW(full.materialize(0, 2, x4), RuntimeError);
   o.variant = CmaVariant::kSep;
   o.popsize = 6;
   CmaEs sep(Vector::Zero(4), o, Rng(1));
   Matrix x(4, 2);
-  EXPECT_THROW(sep.materialize(0, 2, x), RuntimeError);  // no ask_shared() yet
-  sep.ask_shared();
+  EXPECT_THROW(sep.materialize(0, 2, x), RuntimeError);  // no ask_recipe() yet
+  sep.ask_recipe();
   EXPECT_THROW(sep.materialize(5, 7, x), RuntimeError);  // beyond lambda
   Matrix wrong(4, 3);
   EXPECT_THROW(sep.materialize(0, 2, wrong), RuntimeError);

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "neurocma/core/error.hpp"
-#include "neurocma/io/config.hpp"
+#include "neurocma/app/config.hpp"
 
 namespace fs = std::filesystem;
 using neurocma::ConfigError;
@@ -104,7 +104,7 @@ TEST(Config, DefaultsFilledIn) {
   const ExperimentConfig cfg = neurocma::parse_config(json::parse(kMinimal), "m.json");
   EXPECT_EQ(cfg.name, "experiment");
   EXPECT_EQ(cfg.dataset.name, "iris");
-  EXPECT_EQ(cfg.dataset.split, "ratio");  // iris has no official split
+  EXPECT_EQ(cfg.dataset.split, neurocma::SplitKind::kRatio);  // iris has no official split
   EXPECT_EQ(cfg.model.hidden, std::vector<neurocma::Index>{32});
   EXPECT_EQ(cfg.train.batch_size, 64);
   EXPECT_EQ(cfg.runs, 5);
@@ -114,12 +114,12 @@ TEST(Config, DefaultsFilledIn) {
   const auto& o = cfg.optimizers[0];
   EXPECT_EQ(o.name, "adam");
   EXPECT_EQ(o.type, "adam");
-  EXPECT_DOUBLE_EQ(o.lr, 0.01);
+  EXPECT_DOUBLE_EQ(std::get<neurocma::AdamOptions>(o.options).lr, 0.01);
   EXPECT_EQ(o.params, json::parse(R"({"lr":0.01,"beta1":0.9,"beta2":0.999,"eps":1e-8,
                                       "weight_decay":0.0})"));
   const ExperimentConfig m = neurocma::parse_config(
       json::parse(R"({"dataset": {"name": "mnist"}, "optimizers": [{"type": "sgd"}]})"), "m");
-  EXPECT_EQ(m.dataset.split, "official");
+  EXPECT_EQ(m.dataset.split, neurocma::SplitKind::kOfficial);
   EXPECT_EQ(m.optimizers[0].params["nesterov"], false);
 }
 
@@ -132,17 +132,20 @@ TEST(Config, CmaesFieldsAndExplicitBlocks) {
                     "mirrored": true, "max_evals": 1000, "lm_memory": 7}]})"),
                                                       "c.json");
   const auto& o = cfg.optimizers[0];
-  EXPECT_EQ(o.variant, "lm");
-  EXPECT_EQ(o.popsize, 12);
-  EXPECT_DOUBLE_EQ(o.sigma0, 0.5);
-  EXPECT_EQ(o.blocks, "explicit");
-  EXPECT_EQ(o.block_sizes, (std::vector<neurocma::Index>{50, 33}));
-  EXPECT_EQ(o.batch_size, 32);
-  EXPECT_EQ(o.select, "best");
-  EXPECT_FALSE(o.active);
-  EXPECT_TRUE(o.mirrored);
-  EXPECT_EQ(o.max_evals, 1000);
-  EXPECT_EQ(o.lm_memory, 7);
+  const auto& c = std::get<neurocma::CmaesOptions>(o.options);
+  EXPECT_EQ(c.cma.variant, neurocma::CmaVariant::kLm);
+  EXPECT_EQ(c.cma.popsize, 12);
+  EXPECT_DOUBLE_EQ(c.cma.sigma0, 0.5);
+  EXPECT_EQ(c.training.layout, neurocma::BlockLayout::kExplicit);
+  EXPECT_EQ(c.training.block_sizes, (std::vector<neurocma::Index>{50, 33}));
+  EXPECT_EQ(c.training.batch_size, 32);
+  EXPECT_EQ(c.training.select, neurocma::Selection::kBest);
+  EXPECT_FALSE(c.cma.active);
+  EXPECT_TRUE(c.cma.mirrored);
+  EXPECT_EQ(c.cma.max_evals, 1000);
+  EXPECT_EQ(c.cma.lm_memory, 7);
+  EXPECT_EQ(o.entry().type, "cmaes");
+  EXPECT_TRUE(o.entry().population);
   EXPECT_EQ(o.params["blocks"], json::parse("[50, 33]"));
   const json j = neurocma::to_json(cfg);
   EXPECT_EQ(neurocma::to_json(neurocma::parse_config(j, "again")), j);
@@ -159,12 +162,12 @@ TEST(Config, StudyFormatMapping) {
   EXPECT_EQ(a.format, "study");
   EXPECT_EQ(a.dataset.name, "iris");
   EXPECT_TRUE(a.dataset.standardize);
-  EXPECT_EQ(a.dataset.split, "sklearn");
+  EXPECT_EQ(a.dataset.split, neurocma::SplitKind::kSklearn);
   EXPECT_DOUBLE_EQ(a.dataset.train_ratio, 0.7);
   EXPECT_DOUBLE_EQ(a.dataset.val_ratio, 0.15);
   EXPECT_DOUBLE_EQ(a.dataset.test_ratio, 0.15);
   EXPECT_EQ(a.model.hidden, std::vector<neurocma::Index>{10});
-  EXPECT_EQ(a.model.activation, "sigmoid");
+  EXPECT_EQ(a.model.activation, neurocma::Activation::kSigmoid);
   EXPECT_EQ(a.train.batch_size, 16);
   EXPECT_EQ(a.train.max_epochs, 100);
   EXPECT_EQ(a.train.patience, 3);
@@ -174,7 +177,7 @@ TEST(Config, StudyFormatMapping) {
   ASSERT_EQ(a.optimizers.size(), 1u);
   EXPECT_EQ(a.optimizers[0].name, "adam");
   EXPECT_EQ(a.optimizers[0].type, "adam");
-  EXPECT_DOUBLE_EQ(a.optimizers[0].lr, 0.1061);
+  EXPECT_DOUBLE_EQ(a.optimizers[0].params["lr"].get<double>(), 0.1061);
 
   ExperimentConfig c = neurocma::parse_config(
       json::parse(base +
@@ -184,18 +187,18 @@ TEST(Config, StudyFormatMapping) {
   const auto& o = c.optimizers[0];
   EXPECT_EQ(o.name, "layerwise_cmaes");
   EXPECT_EQ(o.type, "cmaes");
-  EXPECT_EQ(o.variant, "full");
-  EXPECT_EQ(o.blocks, "layer");
-  EXPECT_EQ(o.select, "best");
-  EXPECT_EQ(o.popsize, 39);
-  EXPECT_DOUBLE_EQ(o.sigma0, 2.025);
+  EXPECT_EQ(o.params["variant"], "full");
+  EXPECT_EQ(o.params["blocks"], "layer");
+  EXPECT_EQ(o.params["select"], "best");
+  EXPECT_EQ(o.params["popsize"], 39);
+  EXPECT_DOUBLE_EQ(o.params["sigma0"].get<double>(), 2.025);
 
   ExperimentConfig w = neurocma::parse_config(
       json::parse(base + R"("optimizer_config": {"name": "cmaes", "population_size": 34,
                                                   "sigma0": 16.698}})"),
       "s.json");
-  EXPECT_EQ(w.optimizers[0].blocks, "whole");
-  EXPECT_EQ(w.optimizers[0].variant, "full");
+  EXPECT_EQ(w.optimizers[0].params["blocks"], "whole");
+  EXPECT_EQ(w.optimizers[0].params["variant"], "full");
 
   // MNIST: 2x2 pooling, ratio split of the training file, no standardization.
   const ExperimentConfig m = neurocma::parse_config(json::parse(R"({"dataset_name": "mnist",
@@ -206,11 +209,11 @@ TEST(Config, StudyFormatMapping) {
                                                     "m.json");
   EXPECT_EQ(m.dataset.name, "mnist");
   EXPECT_EQ(m.dataset.pool, 2);
-  EXPECT_EQ(m.dataset.split, "sklearn");
+  EXPECT_EQ(m.dataset.split, neurocma::SplitKind::kSklearn);
   EXPECT_FALSE(m.dataset.standardize);
   EXPECT_EQ(m.optimizers[0].type, "sgd");
-  EXPECT_DOUBLE_EQ(m.optimizers[0].lr, 21.21);
-  EXPECT_DOUBLE_EQ(m.optimizers[0].momentum, 0.0);
+  EXPECT_DOUBLE_EQ(m.optimizers[0].params["lr"].get<double>(), 21.21);
+  EXPECT_DOUBLE_EQ(m.optimizers[0].params["momentum"].get<double>(), 0.0);
 }
 
 TEST(Config, StudyFormatErrors) {
@@ -374,20 +377,22 @@ TEST(Config, ActiveDefaultsPerVariantAndStudySwitches) {
       "model": {"output": "softmax"}, "train": {"test_on": "best_on_early_stop"},
       "dataset": {"standardize": true, "standardize_on": "all"}})"),
                                                     "c.json");
-  EXPECT_TRUE(c.optimizers[0].active);  // full: active CMA as in pycma and the tutorial
-  EXPECT_FALSE(c.optimizers[1].active);
-  EXPECT_FALSE(c.optimizers[2].active);
+  EXPECT_EQ(c.optimizers[0].params["active"], true);  // full: active CMA as in pycma, Table 1
+  EXPECT_EQ(c.optimizers[1].params["active"], false);
+  EXPECT_EQ(c.optimizers[2].params["active"], false);
   const neurocma::OptimizerConfig& t = c.optimizers[3];
-  EXPECT_FALSE(t.active);
-  EXPECT_EQ(t.blocks, "tensor");
-  EXPECT_EQ(t.block_context, "epoch_start");
-  EXPECT_EQ(t.fitness, "mean_over_batch");
-  EXPECT_EQ(t.rng, "shared");
-  EXPECT_EQ(t.full_form, "eigen");
+  const auto& tc = std::get<neurocma::CmaesOptions>(t.options);
+  EXPECT_FALSE(tc.cma.active);
+  EXPECT_EQ(tc.training.layout, neurocma::BlockLayout::kTensor);
+  EXPECT_EQ(tc.training.context, neurocma::BlockContext::kEpochStart);
+  EXPECT_EQ(tc.training.fitness, neurocma::FitnessScale::kMeanOverBatch);
+  EXPECT_EQ(tc.training.rng, neurocma::StrategyRng::kShared);
+  EXPECT_EQ(tc.cma.full_form, neurocma::CmaFullForm::kEigen);
   EXPECT_EQ(t.params["blocks"], "tensor");
-  EXPECT_EQ(c.model.output, "softmax");
-  EXPECT_EQ(c.train.test_on, "best_on_early_stop");
-  EXPECT_EQ(c.dataset.standardize_on, "all");
+  EXPECT_EQ(t.params["block_context"], "epoch_start");
+  EXPECT_EQ(c.model.output, neurocma::Output::kSoftmax);
+  EXPECT_EQ(c.train.test_on, neurocma::TestOn::kBestOnEarlyStop);
+  EXPECT_EQ(c.dataset.standardize_on, neurocma::StandardizeOn::kAll);
   // Round trip through the resolved config.
   EXPECT_EQ(neurocma::parse_config(c.resolved, "r").resolved, c.resolved);
 

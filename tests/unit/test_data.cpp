@@ -538,7 +538,7 @@ TEST(LoadSplits, SyntheticImagesOfficialAndRatio) {
   EXPECT_EQ(s.val.size(), 10);
   EXPECT_EQ(s.test.size(), 10);
   cfg.limit = 0;
-  cfg.split = "ratio";
+  cfg.split = SplitKind::kRatio;
   s = load_splits(cfg, 5, warn);
   EXPECT_EQ(s.train.size(), 72);
   EXPECT_EQ(s.val.size(), 24);
@@ -546,8 +546,7 @@ TEST(LoadSplits, SyntheticImagesOfficialAndRatio) {
   cfg.standardize = true;
   s = load_splits(cfg, 5, warn);
   EXPECT_LT(s.train.X.rowwise().mean().cwiseAbs().maxCoeff(), 1e-12);
-  cfg.split = "kfold";
-  EXPECT_THROW(load_splits(cfg, 5, warn), ConfigError);
+  EXPECT_THROW(parse_split("kfold"), ConfigError);
 }
 
 TEST(LoadSplits, MnistFromDataDir) {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstddef>
 
+#include "neurocma/optim/cmaes.hpp"
 #include "neurocma/train/evaluator.hpp"
 
 using namespace neurocma;
@@ -139,7 +140,7 @@ TEST(SerialEvaluator, StreamedSharedGenerationGivesTheBitsOfMaterializedCandidat
   Matrix cand(mlp.num_params(), opt.popsize);
   Vector f_streamed(opt.popsize), f_plain(opt.popsize);
   for (int gen = 0; gen < 4; ++gen) {
-    CmaGeneration g(streamed);
+    OptimizerGeneration g(streamed);
     g.begin();
     serial.evaluate_shared(g, batch, f_streamed);
     twin.ask(cand);
@@ -151,7 +152,7 @@ TEST(SerialEvaluator, StreamedSharedGenerationGivesTheBitsOfMaterializedCandidat
     ASSERT_EQ(streamed.sigma(), twin.sigma());
   }
   // A worker's share rebuilt from the recipe: columns [3, 7) only.
-  CmaGeneration g(streamed);
+  OptimizerGeneration g(streamed);
   g.begin();
   RecipeGeneration remote(g.recipe());
   Vector part(4);
@@ -235,12 +236,12 @@ TEST(SerialEvaluator, SteadyStateGenerationAllocatesNothing) {
   SerialEvaluator serial(mlp);
   Vector f(opt.popsize);
   for (int warm = 0; warm < 2; ++warm) {
-    CmaGeneration g(es);
+    OptimizerGeneration g(es);
     g.begin();
     serial.evaluate_shared(g, batch, f);
     es.tell(f);
   }
-  CmaGeneration g(es);
+  OptimizerGeneration g(es);
   g.begin();
   g_allocations = 0;
   g_counting = true;

@@ -56,7 +56,7 @@ RunRecord make_record(const std::string& opt, const std::string& type, int run, 
   r.model_shape = "4-10-3";
   r.config_json = R"({"name":"t","runs":3})";
   r.version = "0.1.0 (test)";
-  r.result.stop_reason = cma ? "optimizer:tolx" : "early_stopping";
+  r.result.stop.text() = cma ? "optimizer:tolx" : "early_stopping";
   r.result.best_epoch = epochs > 0 ? epochs - 1 : 0;
   for (int e = 0; e < epochs; ++e) {
     EpochRecord h;
@@ -107,7 +107,7 @@ void expect_same(const RunRecord& a, const RunRecord& b) {
   EXPECT_EQ(a.version, b.version);
   const auto& x = a.result;
   const auto& y = b.result;
-  EXPECT_EQ(x.stop_reason, y.stop_reason);
+  EXPECT_EQ(x.stop.text(), y.stop.text());
   EXPECT_EQ(x.best_epoch, y.best_epoch);
   EXPECT_EQ(x.epochs, y.epochs);
   EXPECT_EQ(x.model_evals, y.model_evals);

@@ -15,11 +15,12 @@
 #include "neurocma/core/error.hpp"
 #include "neurocma/data/iris.hpp"
 #include "neurocma/data/transform.hpp"
-#include "neurocma/io/config.hpp"
+#include "neurocma/app/config.hpp"
 #include "neurocma/io/data_loader.hpp"
 #include "neurocma/model/loss.hpp"
 #include "neurocma/optim/gradient.hpp"
-#include "neurocma/parallel/job.hpp"
+#include "neurocma/app/experiment.hpp"
+#include "neurocma/train/population_method.hpp"
 #include "neurocma/train/trainer.hpp"
 
 using namespace neurocma;
@@ -176,39 +177,42 @@ TEST(StudyConfig, MapsEveryQuirkAndTheRestoreThatTorchReallyDid) {
       const fs::path path = source_dir() / "configs/study" / (ds + "." + opt + ".json");
       const ExperimentConfig cfg = load_config(path.string());
       SCOPED_TRACE(path.string());
-      EXPECT_EQ(cfg.model.output, "softmax");
-      EXPECT_EQ(cfg.model.activation, "sigmoid");
+      EXPECT_EQ(cfg.model.output, Output::kSoftmax);
+      EXPECT_EQ(cfg.model.activation, Activation::kSigmoid);
       EXPECT_TRUE(cfg.dataset.stratify);
       EXPECT_EQ(cfg.dataset.standardize, ds == "iris");
       if (ds == "iris") {
-        EXPECT_EQ(cfg.dataset.standardize_on, "all");
+        EXPECT_EQ(cfg.dataset.standardize_on, StandardizeOn::kAll);
       }
       const OptimizerConfig& o = cfg.optimizers.at(0);
       const bool gradient = opt == "sgd" || opt == "adam";
       // The study's restore worked only where torch says it did.
       const bool restored = real[gradient ? opt : std::string("cmaes")].get<bool>();
-      EXPECT_EQ(cfg.train.test_on, restored ? "best_on_early_stop" : "last");
+      EXPECT_EQ(cfg.train.test_on, restored ? TestOn::kBestOnEarlyStop : TestOn::kLast);
+      EXPECT_EQ(cfg.train.rng, RunRng::kTorch);
       if (!gradient) {
-        EXPECT_EQ(o.variant, "full");
-        EXPECT_EQ(o.full_form, "eigen");
-        EXPECT_TRUE(o.active);
-        EXPECT_EQ(o.select, "best");
-        EXPECT_EQ(o.blocks, opt == "cmaes" ? "whole" : "layer");
-        EXPECT_EQ(o.block_context, "epoch_start");
-        EXPECT_EQ(o.fitness, "mean_over_batch");
-        EXPECT_EQ(o.rng, "shared");
+        EXPECT_EQ(o.params["variant"], "full");
+        EXPECT_EQ(o.params["full_form"], "eigen");
+        EXPECT_EQ(o.params["active"], true);
+        EXPECT_EQ(o.params["select"], "best");
+        EXPECT_EQ(o.params["blocks"], opt == "cmaes" ? "whole" : "layer");
+        EXPECT_EQ(o.params["block_context"], "epoch_start");
+        EXPECT_EQ(o.params["fitness"], "mean_over_batch");
+        EXPECT_EQ(o.params["rng"], "shared");
       }
       ExperimentConfig fixed = cfg;
       apply_corrected_semantics(fixed);
-      EXPECT_EQ(fixed.model.output, "logits");
-      EXPECT_EQ(fixed.train.test_on, "best");
+      EXPECT_EQ(fixed.model.output, Output::kLogits);
+      EXPECT_EQ(fixed.train.test_on, TestOn::kBest);
       EXPECT_EQ(fixed.name, cfg.name + ".corrected");
       if (!gradient) {
-        EXPECT_EQ(fixed.optimizers[0].select, "mean");
-        EXPECT_EQ(fixed.optimizers[0].block_context, "current");
-        EXPECT_EQ(fixed.optimizers[0].fitness, "mean");
-        EXPECT_EQ(fixed.optimizers[0].rng, "run");
-        EXPECT_EQ(fixed.optimizers[0].params["select"], "mean");
+        const OptimizerConfig& f = fixed.optimizers[0];
+        EXPECT_EQ(f.params["select"], "mean");
+        EXPECT_EQ(f.params["block_context"], "current");
+        EXPECT_EQ(f.params["fitness"], "mean");
+        EXPECT_EQ(f.params["rng"], "run");
+        const auto& typed = std::get<CmaesOptions>(f.options);
+        EXPECT_EQ(typed.training.select, Selection::kMean);
       }
       // The resolved config reads back to the same semantics.
       const ExperimentConfig again = parse_config(fixed.resolved, "resolved");
@@ -251,17 +255,21 @@ TEST(StudyLayerwise, LaterBlocksSeeTheEpochStartValuesAndFitnessIsScaled) {
   for (Index i = 0; i < 10; ++i) order[static_cast<size_t>(i)] = i;
 
   for (const BlockContext context : {BlockContext::kCurrent, BlockContext::kEpochStart}) {
-    CmaMethodOptions o;
-    o.cma.variant = CmaVariant::kFull;
-    o.cma.popsize = 4;
-    o.cma.sigma0 = 0.5;
+    CmaOptions cma;
+    cma.variant = CmaVariant::kFull;
+    cma.popsize = 4;
+    cma.sigma0 = 0.5;
+    PopulationMethodOptions o;
     o.blocks = mlp.layer_blocks();
     o.select = Selection::kBest;
     o.context = context;
     o.fitness = FitnessScale::kMeanOverBatch;
     const Vector p0 = Vector::LinSpaced(mlp.num_params(), -1.0, 1.0);
     RecordingEvaluator ev;
-    CmaMethod m(mlp, p0, o, Rng(3, 0, Stream::kOptimizer), ev);
+    const StrategyFactory make = [cma](const Eigen::Ref<const Vector>& mean0, Rng rng) {
+      return std::make_unique<CmaEs>(mean0, cma, rng);
+    };
+    PopulationMethod m(mlp, p0, o, make, Rng(3, 0, Stream::kOptimizer), ev);
     Vector params = p0;
     Counters counters;
     m.begin_epoch(params);
@@ -280,7 +288,7 @@ TEST(StudyLayerwise, LaterBlocksSeeTheEpochStartValuesAndFitnessIsScaled) {
     EXPECT_EQ(Matrix(ev.seen[3].middleRows(l0.begin, l0.size).col(0)),
               Matrix(want.segment(l0.begin, l0.size)));
     // Fitness j + 1 divided by the batch size of 4: the best ever is 1/4.
-    EXPECT_DOUBLE_EQ(m.strategies()[0].best_f(), 0.25);
+    EXPECT_DOUBLE_EQ(m.strategy(0).best_f(), 0.25);
     // The epoch-start values survive a checkpoint.
     const StateMap st = m.state();
     EXPECT_EQ(st.count("epoch_start"), context == BlockContext::kEpochStart ? 1u : 0u);
@@ -318,11 +326,11 @@ TEST(StudySetups, EachRunsBrieflyWithTheStudysLossAndCounter) {
       cfg.resolved = to_json(cfg);
       std::ostringstream warn;
       const Splits splits = load_splits(cfg.dataset, cfg.seed, warn);
-      const RunRecord rec =
-          run_job(cfg, splits, cfg.optimizers[0], 0, run_seed(cfg.seed, 0), nullptr);
+      const Experiment ex(cfg, splits);
+      const RunRecord rec = run_job(ex, cfg.optimizers[0], 0, run_seed(cfg.seed, 0), nullptr);
       const RunResult& r = rec.result;
       ASSERT_EQ(r.epochs, 2);
-      const Mlp mlp(model_spec(cfg, splits.train.features(), splits.train.num_classes));
+      const Mlp& mlp = ex.mlp;
       const double bound = loss_lower_bound(Output::kSoftmax, splits.train.num_classes);
       for (const double l : {r.train_loss, r.val_loss, r.test_loss}) {
         EXPECT_GE(l, bound);
@@ -345,7 +353,7 @@ TEST(StudySetups, EachRunsBrieflyWithTheStudysLossAndCounter) {
         EXPECT_EQ(r.grad_evals, 2 * ntr);
       } else {
         const long long blocks = opt == "cmaes" ? 1 : 2;
-        const long long lambda = cfg.optimizers[0].popsize;
+        const long long lambda = cfg.optimizers[0].params["popsize"].get<long long>();
         EXPECT_EQ(r.model_evals, 2 * blocks * lambda * ntr);
         want = 2 * (blocks * lambda * ntr + ntr + nva) + final_evals;
         EXPECT_EQ(r.grad_evals, 0);

@@ -8,8 +8,8 @@
 #include <set>
 
 #include "neurocma/core/error.hpp"
-#include "neurocma/io/config.hpp"
-#include "neurocma/io/tune_space.hpp"
+#include "neurocma/app/config.hpp"
+#include "neurocma/app/tune_space.hpp"
 #include "neurocma/tune/sampler.hpp"
 #include "neurocma/tune/tpe.hpp"
 
@@ -306,10 +306,11 @@ TEST(SearchSpace, DefaultsAndOverrides) {
   EXPECT_EQ(es[1].low, 1e-3);
   EXPECT_EQ(es[1].high, 1.0);
   // The defaults cover the study's ranges except lr/sigma0 near 0 and above 1.
-  EXPECT_EQ(default_param("popsize", false).low, 4);
-  EXPECT_EQ(default_param("popsize", true).high, 50);
-  EXPECT_EQ(default_param("lr", true).high, 30);
-  EXPECT_EQ(default_param("sigma0", true).high, 20);
+  // (The registry holds them: io/specs.)
+  EXPECT_EQ(optimizer_entry("cmaes").tunables[0].native.low, 4);
+  EXPECT_EQ(optimizer_entry("cmaes").tunables[0].study.high, 50);
+  EXPECT_EQ(optimizer_entry("adam").tunables[0].study.high, 30);
+  EXPECT_EQ(optimizer_entry("cmaes").tunables[1].study.high, 20);
 }
 
 TEST(SearchSpace, BadSpacesAreConfigErrors) {

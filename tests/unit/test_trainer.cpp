@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 
 #include "neurocma/core/error.hpp"
+#include "neurocma/optim/cmaes.hpp"
+#include "neurocma/train/gradient_method.hpp"
+#include "neurocma/train/population_method.hpp"
 #include "neurocma/train/trainer.hpp"
 #include "run_compare.hpp"
 
@@ -60,7 +63,7 @@ TEST(Trainer, AdamLearnsToyProblemAndCountsPasses) {
   EXPECT_EQ(r.epochs, static_cast<int>(r.history.size()));
   EXPECT_EQ(r.model_evals, 300LL * r.epochs);
   EXPECT_EQ(r.grad_evals, r.model_evals);
-  EXPECT_TRUE(r.stop_reason == "early_stopping" || r.stop_reason == "max_epochs");
+  EXPECT_TRUE(r.stop.text() == "early_stopping" || r.stop.text() == "max_epochs");
   // Final train/val values are those of the best epoch (test_on best).
   EXPECT_DOUBLE_EQ(r.val_loss, r.history[static_cast<size_t>(r.best_epoch - 1)].val_loss);
   for (size_t i = 1; i < r.history.size(); ++i) EXPECT_GE(r.history[i].time, r.history[i - 1].time);
@@ -92,7 +95,7 @@ TEST(Trainer, EarlyStoppingEndsRunOnPlateau) {
   ts.patience = 3;
   const RunResult r = train(mlp, s, m, ts, mlp.init(init), shuf);
   EXPECT_EQ(r.epochs, 4);
-  EXPECT_EQ(r.stop_reason, "early_stopping");
+  EXPECT_EQ(r.stop.text(), "early_stopping");
   EXPECT_EQ(r.best_epoch, 1);
 }
 
@@ -106,19 +109,30 @@ TEST(Trainer, DivergenceIsARunOutcome) {
   TrainSettings ts;
   ts.max_epochs = 5;
   const RunResult r = train(mlp, s, m, ts, mlp.init(init), shuf);
-  EXPECT_EQ(r.stop_reason, "diverged");
+  EXPECT_EQ(r.stop.text(), "diverged");
 }
 
-TEST(Trainer, CmaBlocksMustCoverParameters) {
+namespace {
+
+StrategyFactory cma_factory(const CmaOptions& cma) {
+  return [cma](const Eigen::Ref<const Vector>& mean0, Rng rng) {
+    return std::make_unique<CmaEs>(mean0, cma, rng);
+  };
+}
+
+}  // namespace
+
+TEST(Trainer, PopulationBlocksMustCoverParameters) {
   Mlp mlp({2, {8}, 3, Activation::kRelu});
   Rng rng(1);
   const Vector p0 = mlp.init(rng);
   SerialEvaluator ev(mlp);
-  CmaMethodOptions o;
+  PopulationMethodOptions o;
+  const StrategyFactory make = cma_factory(CmaOptions{});
   o.blocks = {ParamBlock{0, 10}};
-  EXPECT_THROW(CmaMethod(mlp, p0, o, Rng(2), ev), ConfigError);
+  EXPECT_THROW(PopulationMethod(mlp, p0, o, make, Rng(2), ev), ConfigError);
   o.blocks = {ParamBlock{0, 10}, ParamBlock{12, mlp.num_params() - 12}};
-  EXPECT_THROW(CmaMethod(mlp, p0, o, Rng(2), ev), ConfigError);
+  EXPECT_THROW(PopulationMethod(mlp, p0, o, make, Rng(2), ev), ConfigError);
 }
 
 namespace {
@@ -128,11 +142,12 @@ RunResult train_cma(const Splits& s, CmaVariant variant, bool layerwise, std::ui
   Rng init(seed, 0, Stream::kInit), shuf(seed, 0, Stream::kShuffle);
   const Vector p0 = mlp.init(init);
   SerialEvaluator ev(mlp);
-  CmaMethodOptions o;
-  o.cma.variant = variant;
-  o.cma.sigma0 = 0.1;
+  CmaOptions cma;
+  cma.variant = variant;
+  cma.sigma0 = 0.1;
+  PopulationMethodOptions o;
   o.blocks = layerwise ? mlp.layer_blocks() : std::vector<ParamBlock>{{0, mlp.num_params()}};
-  CmaMethod m(mlp, p0, o, Rng(seed, 0, Stream::kOptimizer), ev);
+  PopulationMethod m(mlp, p0, o, cma_factory(cma), Rng(seed, 0, Stream::kOptimizer), ev);
   TrainSettings ts;
   ts.batch_size = 32;
   ts.max_epochs = 40;

@@ -14,8 +14,8 @@
 
 #include "neurocma/core/error.hpp"
 #include "neurocma/io/trial_store.hpp"
-#include "neurocma/parallel/job.hpp"
-#include "neurocma/parallel/tune_driver.hpp"
+#include "neurocma/app/experiment.hpp"
+#include "neurocma/app/tune_study.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -171,14 +171,14 @@ TEST(TuneObjective, BestFiniteValidationLossOrFailure) {
   r.history[1].val_loss = 0.4;
   r.history[2].val_loss = 0.6;
   r.test_loss = 0.01;  // never used
-  r.stop_reason = "max_epochs";
+  r.stop = RunStop::parse("max_epochs");
   EXPECT_EQ(tune_objective(r), 0.4);
   r.history[1].val_loss = std::nan("");
   EXPECT_EQ(tune_objective(r), 0.6);
-  r.stop_reason = "diverged";
+  r.stop = RunStop::parse("diverged");
   EXPECT_TRUE(std::isnan(tune_objective(r)));
   RunResult empty;
-  empty.stop_reason = "error: bad lr";
+  empty.stop = RunStop::parse("error: bad lr");
   EXPECT_TRUE(std::isnan(tune_objective(empty)));
 }
 

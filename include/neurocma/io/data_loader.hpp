@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "neurocma/data/dataset.hpp"
-#include "neurocma/io/config.hpp"
+#include "neurocma/data/dataset_config.hpp"
 
 namespace neurocma {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "neurocma/train/trainer.hpp"
+#include "neurocma/train/record.hpp"
 
 namespace neurocma {
 

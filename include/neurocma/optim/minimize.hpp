@@ -1,7 +1,9 @@
-// Minimise an objective with CmaEs until a target, a stop condition or the
-// evaluation budget: the loop behind `neurocma optimize` and the CMA-ES tests.
+// Minimise an objective with any PopulationOptimizer until a target, a stop
+// condition or the evaluation budget: the loop behind `neurocma optimize` and
+// the test-function checks of every strategy.
 #pragma once
 #include "neurocma/optim/cmaes.hpp"
+#include "neurocma/optim/population.hpp"
 #include "neurocma/optim/test_functions.hpp"
 
 namespace neurocma {
@@ -12,11 +14,14 @@ struct MinimizeResult {
   double best_f = 0.0;
   Vector best_x;
   bool reached = false;  // best_f <= target
-  CmaStop stop = CmaStop::kNone;
+  StopReason stop = StopReason::kNone;
 };
 
-// x0: start mean (size n). Stops after the generation in which best_f <= target,
-// or when CmaEs::stop() fires (set opt.max_evals to bound the run).
+// Stops after the generation in which best_f <= target, or when the
+// strategy's stop() fires (give it an evaluation budget to bound the run).
+MinimizeResult minimize(const Objective& f, PopulationOptimizer& es, double target);
+
+// The same with a CmaEs built from x0 (start mean, size n), opt and rng.
 MinimizeResult minimize(const Objective& f, const Eigen::Ref<const Vector>& x0,
                         const CmaOptions& opt, Rng rng, double target);
 

@@ -7,7 +7,7 @@
 #include "neurocma/core/types.hpp"
 #include "neurocma/data/dataset.hpp"
 #include "neurocma/model/mlp.hpp"
-#include "neurocma/optim/cmaes.hpp"
+#include "neurocma/optim/population.hpp"
 
 namespace neurocma {
 
@@ -21,45 +21,50 @@ struct Batch {
 // Copies the batch's samples into X (features x count) and y, reusing their storage.
 void gather_batch(const Batch& batch, Matrix& X, std::vector<int>& y);
 
-// A generation whose candidates every rank can rebuild from its recipe
-// (sep-CMA-ES's shared sampling). materialize() draws columns [c0, c1) of it on
-// the owning rank, into x (n x (c1 - c0)).
+// A generation whose candidates every rank can rebuild from its recipe (a
+// strategy's shared sampling, PopulationOptimizer::ask_recipe()).
+// materialize() draws columns [c0, c1) of it on the owning rank, into x
+// (n x (c1 - c0)).
 class SharedGeneration {
  public:
   virtual ~SharedGeneration() = default;
-  virtual const SampleRecipe& recipe() const = 0;
+  virtual const GaussianRecipe& recipe() const = 0;
   virtual void materialize(Index c0, Index c1, Eigen::Ref<Matrix> x) = 0;
 };
 
 // A generation rebuilt from a received recipe (an MPI worker's share).
 class RecipeGeneration : public SharedGeneration {
  public:
-  explicit RecipeGeneration(const SampleRecipe& recipe) : m_recipe(&recipe) {}
-  const SampleRecipe& recipe() const override { return *m_recipe; }
+  explicit RecipeGeneration(const GaussianRecipe& recipe) : m_recipe(&recipe) {}
+  const GaussianRecipe& recipe() const override { return *m_recipe; }
   void materialize(Index c0, Index c1, Eigen::Ref<Matrix> x) override {
     m_z.resize(m_recipe->mean.size(), c1 - c0);  // no-op at a steady width
     m_recipe->draw(c0, c1, m_z, x);
   }
 
  private:
-  const SampleRecipe* m_recipe;
+  const GaussianRecipe* m_recipe;
   Matrix m_z;
 };
 
-// The SharedGeneration of a CmaEs with shared sampling (sep): begin() starts
-// the next generation (CmaEs::ask_shared()).
-class CmaGeneration : public SharedGeneration {
+// The SharedGeneration of a strategy with shared sampling: begin() starts
+// its next generation (PopulationOptimizer::ask_recipe()) and says whether
+// the strategy shares its samples at all.
+class OptimizerGeneration : public SharedGeneration {
  public:
-  explicit CmaGeneration(CmaEs& es) : m_es(&es) {}
-  void begin() { m_recipe = &m_es->ask_shared(); }
-  const SampleRecipe& recipe() const override { return *m_recipe; }
+  explicit OptimizerGeneration(PopulationOptimizer& opt) : m_opt(&opt) {}
+  bool begin() {
+    m_recipe = m_opt->ask_recipe();
+    return m_recipe != nullptr;
+  }
+  const GaussianRecipe& recipe() const override { return *m_recipe; }
   void materialize(Index c0, Index c1, Eigen::Ref<Matrix> x) override {
-    m_es->materialize(c0, c1, x);
+    m_opt->materialize(c0, c1, x);
   }
 
  private:
-  CmaEs* m_es;
-  const SampleRecipe* m_recipe = nullptr;
+  PopulationOptimizer* m_opt;
+  const GaussianRecipe* m_recipe = nullptr;
 };
 
 class PopulationEvaluator {

@@ -19,14 +19,8 @@ struct ParamSpec {
 // Parameters in a fixed order; a point is a vector of values in that order.
 using SearchSpace = std::vector<ParamSpec>;
 
-// The parameters `neurocma tune` searches for an optimizer type:
-// sgd/adam -> {lr}; cmaes (any variant) -> {popsize, sigma0}. Empty for others.
-std::vector<std::string> tunable_params(const std::string& type);
-
-// Default range of one parameter. study = true gives the study's ranges
-// (lr uniform in (0, 30], popsize 2..50 uniform, sigma0 uniform in (0, 20]);
-// otherwise lr 1e-4..1 log, popsize 4..256 log int, sigma0 1e-3..1 log.
-ParamSpec default_param(const std::string& name, bool study);
+// Which parameters an optimizer type tunes, and their default ranges, is the
+// optimizer registry's business (app/registry.hpp: OptimizerEntry::tunables).
 
 // Checks one range. Throws ConfigError "FILE: key 'PREFIX.NAME.low': expected ..."
 // for low > high, non-positive bounds on a log scale, negative bounds,

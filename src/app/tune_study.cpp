@@ -1,6 +1,6 @@
 // The tune study loop: proposes trials on rank 0 whenever a rank group is
 // free, trains each trial's K seeds as separate jobs, records finished trials.
-#include "neurocma/parallel/tune_driver.hpp"
+#include "neurocma/app/tune_study.hpp"
 
 #include <unistd.h>
 
@@ -21,8 +21,8 @@
 #include "neurocma/core/error.hpp"
 #include "neurocma/io/data_loader.hpp"
 #include "neurocma/io/trial_store.hpp"
-#include "neurocma/io/tune_space.hpp"
-#include "neurocma/parallel/job.hpp"
+#include "neurocma/app/tune_space.hpp"
+#include "neurocma/app/experiment.hpp"
 #include "neurocma/parallel/scheduler.hpp"
 #include "neurocma/tune/sampler.hpp"
 
@@ -106,7 +106,7 @@ json study_header(const ExperimentConfig& cfg, const std::vector<Study>& studies
   json opts = json::object();
   for (const Study& s : studies) {
     const OptimizerConfig& o = cfg.optimizers[static_cast<std::size_t>(s.index)];
-    json fixed = hyperparameters(o);
+    json fixed = o.params;
     for (const ParamSpec& p : s.space) fixed.erase(p.name);
     opts[o.name] = {{"type", o.type}, {"fixed", fixed}, {"space", s.space_json}};
   }
@@ -213,7 +213,8 @@ Rng tune_sampler_rng(std::uint64_t base_seed, const std::string& name, int trial
 }
 
 double tune_objective(const RunResult& result) {
-  if (result.stop_reason == "diverged" || result.stop_reason.rfind("error", 0) == 0) return kNaN;
+  if (result.stop.kind == RunStop::Kind::kDiverged || result.stop.kind == RunStop::Kind::kError)
+    return kNaN;
   double best = kNaN;
   for (const EpochRecord& e : result.history)
     if (std::isfinite(e.val_loss) && !(e.val_loss >= best)) best = e.val_loss;
@@ -221,20 +222,16 @@ double tune_objective(const RunResult& result) {
 }
 
 void apply_tuned_params(OptimizerConfig& opt, const json& params) {
+  const OptimizerEntry& entry = opt.entry();
   for (auto it = params.begin(); it != params.end(); ++it) {
-    const double v = it->get<double>();
-    if (it.key() == "lr") {
-      opt.lr = v;
-    } else if (it.key() == "popsize") {
-      opt.popsize = static_cast<Index>(std::llround(v));
-    } else if (it.key() == "sigma0") {
-      opt.sigma0 = v;
-    } else {
+    bool tunable = false;
+    for (const TunableParam& t : entry.tunables) tunable = tunable || t.native.name == it.key();
+    if (!tunable)
       throw ConfigError("optimizer '" + opt.name + "': '" + it.key() +
                         "' is not a tunable parameter");
-    }
+    entry.set_tuned(opt.options, it.key(), it->get<double>());
   }
-  opt.params = hyperparameters(opt);
+  opt.refresh();
 }
 
 TuneReport run_tune(ParallelContext& ctx, ExperimentConfig cfg, const TuneOptions& opt,
@@ -257,7 +254,7 @@ TuneReport run_tune(ParallelContext& ctx, ExperimentConfig cfg, const TuneOption
   std::vector<int> selected;
   for (std::size_t i = 0; i < cfg.optimizers.size(); ++i) {
     const OptimizerConfig& o = cfg.optimizers[i];
-    if (tunable_params(o.type).empty()) continue;
+    if (o.entry().tunables.empty()) continue;
     Study s;
     s.index = static_cast<int>(i);
     s.space = search_space_for(cfg, o);
@@ -311,8 +308,7 @@ TuneReport run_tune(ParallelContext& ctx, ExperimentConfig cfg, const TuneOption
   }
 
   const std::vector<std::uint64_t> seeds = tune_seeds(cfg.seed, opt.seeds);
-  const Splits splits = load_splits(cfg.dataset, cfg.seed, log);
-  const Mlp mlp(model_spec(cfg, splits.train.features(), splits.train.num_classes));
+  const Experiment ex(cfg, load_splits(cfg.dataset, cfg.seed, log));
   cfg.resolved = to_json(cfg);
 
   std::map<std::pair<int, int>, InFlight> in_flight;  // (study, trial)
@@ -335,7 +331,7 @@ TuneReport run_tune(ParallelContext& ctx, ExperimentConfig cfg, const TuneOption
     const int k = f.next_seed++;
     job.optimizer = s.index;
     job.run = k;
-    job.population = cfg.optimizers[static_cast<std::size_t>(s.index)].type == "cmaes";
+    job.population = cfg.optimizers[static_cast<std::size_t>(s.index)].entry().population;
     job.payload = json{
         {"study", f.study},
         {"trial", f.trial},
@@ -416,7 +412,7 @@ TuneReport run_tune(ParallelContext& ctx, ExperimentConfig cfg, const TuneOption
     const std::uint64_t seed = p.at("seed").get<std::uint64_t>();
     try {
       apply_tuned_params(o, p.at("params"));
-      return run_job(cfg, splits, o, job.run, seed, &evaluator);
+      return run_job(ex, o, job.run, seed, &evaluator);
     } catch (const std::exception& e) {
       // A hyperparameter the optimizer rejects is a failed trial, not a crash.
       RunRecord rec;
@@ -424,7 +420,7 @@ TuneReport run_tune(ParallelContext& ctx, ExperimentConfig cfg, const TuneOption
       rec.optimizer_type = o.type;
       rec.seed = seed;
       rec.run_index = job.run;
-      rec.result.stop_reason = std::string("error: ") + e.what();
+      rec.result.stop = RunStop::error(e.what());
       return rec;
     }
   };
@@ -440,7 +436,8 @@ TuneReport run_tune(ParallelContext& ctx, ExperimentConfig cfg, const TuneOption
     f.time += rec.result.time;
     if (!std::isfinite(v) && f.reason.empty())
       f.reason =
-          rec.result.stop_reason.empty() ? "no finite validation loss" : rec.result.stop_reason;
+          rec.result.stop.kind == RunStop::Kind::kNone ? "no finite validation loss"
+                                                       : rec.result.stop.text();
     if (++f.finished < opt.seeds) return;
 
     Study& s = studies[static_cast<std::size_t>(f.study)];
@@ -478,9 +475,9 @@ TuneReport run_tune(ParallelContext& ctx, ExperimentConfig cfg, const TuneOption
     progress.trial_done(o.name, r, best_so_far);
   };
 
-  const ScheduleOptions sched = population_schedule(mlp, splits.train, opt.ranks_per_run);
+  const ScheduleOptions sched = ex.schedule(opt.ranks_per_run);
   execute_dynamic(
-      ctx, sched, [&] { return std::make_unique<SerialEvaluator>(mlp); }, next, job_fn, on_result);
+      ctx, sched, [&] { return std::make_unique<SerialEvaluator>(ex.mlp); }, next, job_fn, on_result);
   if (!ctx.is_root()) return report;
   progress.finish();
 

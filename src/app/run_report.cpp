@@ -1,4 +1,4 @@
-#include "summary.hpp"
+#include "neurocma/app/run_report.hpp"
 
 #include "neurocma/stats/compare.hpp"
 
@@ -11,7 +11,7 @@
 #include <map>
 #include <sstream>
 
-namespace neurocma::cli {
+namespace neurocma {
 namespace {
 
 std::string mean_std(const std::vector<double>& v) {
@@ -181,7 +181,7 @@ void Progress::job_finished(const RunRecord& rec) {
   std::ostringstream line;
   line << "done " << m_done << "/" << m_total << "  run " << rec.run_index << "  " << rec.optimizer
        << "  epochs " << rec.result.epochs << "  test_acc " << std::fixed << std::setprecision(4)
-       << rec.result.test_acc << "  (" << rec.result.stop_reason << ", " << std::setprecision(2)
+       << rec.result.test_acc << "  (" << rec.result.stop.text() << ", " << std::setprecision(2)
        << rec.result.time << " s)";
   if (m_tty) std::cerr << "\r\033[K";
   std::cerr << "[neurocma] " << line.str() << "\n";
@@ -191,4 +191,4 @@ void Progress::finish() {
   if (!m_quiet && m_tty) std::cerr << "\r\033[K" << std::flush;
 }
 
-}  // namespace neurocma::cli
+}  // namespace neurocma

@@ -9,7 +9,7 @@
 //
 // Native byte order: a checkpoint is resumed by the same build on the same
 // kind of machine (the version check enforces the build).
-#include "neurocma/parallel/checkpoint.hpp"
+#include "neurocma/app/checkpoint.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -21,7 +21,7 @@
 
 #include "neurocma/core/error.hpp"
 #include "neurocma/core/version.hpp"
-#include "neurocma/parallel/serialize.hpp"
+#include "neurocma/io/serialize.hpp"
 
 namespace neurocma {
 namespace {

@@ -1,6 +1,6 @@
 // Signal flag and registered clean-up files. Everything the handler touches is
 // a fixed-size static buffer, so it stays async-signal-safe (unlink, write).
-#include "neurocma/parallel/signals.hpp"
+#include "neurocma/core/signals.hpp"
 
 #include <unistd.h>
 

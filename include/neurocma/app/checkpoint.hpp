@@ -16,7 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "neurocma/io/config.hpp"
+#include "neurocma/app/config.hpp"
 #include "neurocma/io/results.hpp"
 #include "neurocma/parallel/scheduler.hpp"
 #include "neurocma/train/trainer.hpp"

@@ -4,7 +4,7 @@
 #pragma once
 #include <nlohmann/json.hpp>
 
-#include "neurocma/io/config.hpp"
+#include "neurocma/app/config.hpp"
 #include "neurocma/tune/search_space.hpp"
 
 namespace neurocma {

@@ -1,4 +1,5 @@
-// Compact binary form of the records that travel between ranks. Doubles are
+// Compact binary form of run records, for the messages between ranks and for
+// checkpoints. The metric fields follow run_metrics() (train/record.hpp). Doubles are
 // copied bit for bit, so NaN and infinities round-trip exactly. Both ends run
 // the same binary, so native byte order is used.
 #pragma once
@@ -9,7 +10,6 @@
 #include <vector>
 
 #include "neurocma/io/results.hpp"
-#include "neurocma/parallel/scheduler.hpp"
 
 namespace neurocma {
 
@@ -61,7 +61,6 @@ class ByteReader {
 
 // Appends `rec` (including result.final_params) to `out`.
 void pack(const RunRecord& rec, std::vector<char>& out);
-void pack(const JobSpec& job, std::vector<char>& out);
 
 void pack(const EpochRecord& e, ByteWriter& w);
 
@@ -70,6 +69,5 @@ void pack(const EpochRecord& e, ByteWriter& w);
 RunRecord unpack_record(const std::vector<char>& in, std::size_t& pos,
                         const std::string& what = "MPI message");
 EpochRecord unpack_epoch(ByteReader& r);
-JobSpec unpack_job(const std::vector<char>& in, std::size_t& pos);
 
 }  // namespace neurocma

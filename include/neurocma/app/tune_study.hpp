@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "neurocma/core/rng.hpp"
-#include "neurocma/io/config.hpp"
+#include "neurocma/app/config.hpp"
 #include "neurocma/parallel/context.hpp"
 #include "neurocma/train/trainer.hpp"
 

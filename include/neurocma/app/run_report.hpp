@@ -7,7 +7,7 @@
 
 #include "neurocma/io/results.hpp"
 
-namespace neurocma::cli {
+namespace neurocma {
 
 // mean ± std (sample std) per data set and optimizer for each final metric,
 // the Mann-Whitney best set of each column in bold (ANSI on a terminal, else
@@ -31,4 +31,4 @@ class Progress {
   std::chrono::steady_clock::time_point m_t0;
 };
 
-}  // namespace neurocma::cli
+}  // namespace neurocma

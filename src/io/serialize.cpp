@@ -1,5 +1,5 @@
-// Byte packing of RunRecord and JobSpec for the scheduler's messages.
-#include "neurocma/parallel/serialize.hpp"
+// Byte packing of run records for the scheduler's messages and checkpoints.
+#include "neurocma/io/serialize.hpp"
 
 #include <cstdint>
 #include <cstring>
@@ -50,34 +50,23 @@ std::vector<double> ByteReader::get_doubles() {
   return v;
 }
 
-// A field added to EpochRecord must be added to put()/get() below too.
-static_assert(sizeof(EpochRecord) == 10 * 8, "EpochRecord changed: update serialize.cpp");
+// Every metric of an EpochRecord is in run_metrics(); this guards against a
+// field added to the struct but not to the table.
+static_assert(sizeof(EpochRecord) == 10 * 8, "EpochRecord changed: update run_metrics()");
 
 void pack(const EpochRecord& e, ByteWriter& w) {
-  w.put(e.time);
-  w.put(e.train_loss);
-  w.put(e.train_acc);
-  w.put(e.val_loss);
-  w.put(e.val_acc);
-  w.put<std::int64_t>(e.model_evals);
-  w.put<std::int64_t>(e.grad_evals);
-  w.put<std::int64_t>(e.study_evals);
-  w.put(e.sigma);
-  w.put(e.condition);
+  for (const MetricInfo& m : run_metrics()) {
+    if (m.history) w.put(e.*m.history);
+    if (m.history_count) w.put<std::int64_t>(e.*m.history_count);
+  }
 }
 
 EpochRecord unpack_epoch(ByteReader& r) {
   EpochRecord e;
-  e.time = r.get<double>();
-  e.train_loss = r.get<double>();
-  e.train_acc = r.get<double>();
-  e.val_loss = r.get<double>();
-  e.val_acc = r.get<double>();
-  e.model_evals = r.get<std::int64_t>();
-  e.grad_evals = r.get<std::int64_t>();
-  e.study_evals = r.get<std::int64_t>();
-  e.sigma = r.get<double>();
-  e.condition = r.get<double>();
+  for (const MetricInfo& m : run_metrics()) {
+    if (m.history) e.*m.history = r.get<double>();
+    if (m.history_count) e.*m.history_count = r.get<std::int64_t>();
+  }
   return e;
 }
 
@@ -95,19 +84,13 @@ void pack(const RunRecord& rec, std::vector<char>& out) {
   const RunResult& r = rec.result;
   w.put<std::uint64_t>(r.history.size());
   for (const EpochRecord& e : r.history) pack(e, w);
-  w.put(r.time);
-  w.put(r.train_loss);
-  w.put(r.train_acc);
-  w.put(r.val_loss);
-  w.put(r.val_acc);
-  w.put(r.test_loss);
-  w.put(r.test_acc);
-  w.put<std::int64_t>(r.model_evals);
-  w.put<std::int64_t>(r.grad_evals);
-  w.put<std::int64_t>(r.study_evals);
-  w.put<std::int32_t>(r.epochs);
+  for (const MetricInfo& m : run_metrics()) {
+    if (m.final) w.put(r.*m.final);
+    if (m.final_count) w.put<std::int64_t>(r.*m.final_count);
+    if (m.final_int) w.put<std::int32_t>(r.*m.final_int);
+  }
   w.put<std::int32_t>(r.best_epoch);
-  w.put_string(r.stop_reason);
+  w.put_string(r.stop.text());
   w.put_doubles(r.final_params.data(), static_cast<std::size_t>(r.final_params.size()));
 }
 
@@ -127,40 +110,16 @@ RunRecord unpack_record(const std::vector<char>& in, std::size_t& pos, const std
   const std::uint64_t epochs = rd.get_count(sizeof(EpochRecord));
   r.history.reserve(static_cast<std::size_t>(epochs));
   for (std::uint64_t i = 0; i < epochs; ++i) r.history.push_back(unpack_epoch(rd));
-  r.time = rd.get<double>();
-  r.train_loss = rd.get<double>();
-  r.train_acc = rd.get<double>();
-  r.val_loss = rd.get<double>();
-  r.val_acc = rd.get<double>();
-  r.test_loss = rd.get<double>();
-  r.test_acc = rd.get<double>();
-  r.model_evals = rd.get<std::int64_t>();
-  r.grad_evals = rd.get<std::int64_t>();
-  r.study_evals = rd.get<std::int64_t>();
-  r.epochs = rd.get<std::int32_t>();
+  for (const MetricInfo& m : run_metrics()) {
+    if (m.final) r.*m.final = rd.get<double>();
+    if (m.final_count) r.*m.final_count = rd.get<std::int64_t>();
+    if (m.final_int) r.*m.final_int = rd.get<std::int32_t>();
+  }
   r.best_epoch = rd.get<std::int32_t>();
-  r.stop_reason = rd.get_string();
+  r.stop = RunStop::parse(rd.get_string());
   const std::vector<double> params = rd.get_doubles();
   r.final_params = Eigen::Map<const Vector>(params.data(), static_cast<Index>(params.size()));
   return rec;
-}
-
-void pack(const JobSpec& job, std::vector<char>& out) {
-  ByteWriter w(out);
-  w.put<std::int32_t>(job.optimizer);
-  w.put<std::int32_t>(job.run);
-  w.put<std::uint8_t>(job.population ? 1 : 0);
-  w.put_string(job.payload);
-}
-
-JobSpec unpack_job(const std::vector<char>& in, std::size_t& pos) {
-  ByteReader rd(in, pos, "MPI message");
-  JobSpec job;
-  job.optimizer = rd.get<std::int32_t>();
-  job.run = rd.get<std::int32_t>();
-  job.population = rd.get<std::uint8_t>() != 0;
-  job.payload = rd.get_string();
-  return job;
 }
 
 }  // namespace neurocma

@@ -1,5 +1,5 @@
 // Parsing and checking the `search` block of a config.
-#include "neurocma/io/tune_space.hpp"
+#include "neurocma/app/tune_space.hpp"
 
 #include <algorithm>
 
@@ -19,7 +19,9 @@ std::string join(const std::vector<std::string>& v) {
 // returns the resulting space.
 SearchSpace parse_block(const nlohmann::json* block, const std::string& type,
                         const std::string& file, const std::string& prefix, bool study) {
-  const std::vector<std::string> names = tunable_params(type);
+  const std::vector<TunableParam>& tunables = optimizer_entry(type).tunables;
+  std::vector<std::string> names;
+  for (const TunableParam& t : tunables) names.push_back(t.native.name);
   if (block != nullptr) {
     if (!block->is_object())
       throw ConfigError(file + ": key '" + prefix + "': expected an object of parameter ranges");
@@ -31,8 +33,9 @@ SearchSpace parse_block(const nlohmann::json* block, const std::string& type,
     }
   }
   SearchSpace space;
-  for (const std::string& name : names) {
-    ParamSpec p = default_param(name, study);
+  for (const TunableParam& t : tunables) {
+    const std::string& name = t.native.name;
+    ParamSpec p = study ? t.study : t.native;
     const std::string key = prefix + "." + name;
     if (block != nullptr && block->contains(name)) {
       const nlohmann::json& r = (*block)[name];
@@ -62,7 +65,7 @@ SearchSpace parse_block(const nlohmann::json* block, const std::string& type,
 
 SearchSpace search_space_for(const ExperimentConfig& cfg, const OptimizerConfig& opt) {
   const bool study = cfg.format == "study";
-  if (tunable_params(opt.type).empty())
+  if (opt.entry().tunables.empty())
     throw ConfigError(cfg.source + ": optimizer '" + opt.name + "': type '" + opt.type +
                       "' has no tunable parameters");
   const nlohmann::json* block = nullptr;
@@ -93,13 +96,13 @@ void validate_search(const ExperimentConfig& cfg) {
     if (type.empty())
       throw ConfigError(cfg.source + ": key 'search." + it.key() +
                         "': no optimizer of this name or type in the config");
-    if (tunable_params(type).empty())
+    if (optimizer_entry(type).tunables.empty())
       throw ConfigError(cfg.source + ": key 'search." + it.key() + "': type '" + type +
                         "' has no tunable parameters");
     parse_block(&it.value(), type, cfg.source, "search." + it.key(), cfg.format == "study");
   }
   for (const OptimizerConfig& o : cfg.optimizers)
-    if (!tunable_params(o.type).empty()) search_space_for(cfg, o);
+    if (!o.entry().tunables.empty()) search_space_for(cfg, o);
 }
 
 nlohmann::json space_to_json(const SearchSpace& space) {
