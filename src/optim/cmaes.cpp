@@ -1,4 +1,8 @@
-// CMA-ES: full (eigen or MA-ES form), sep-CMA-ES and LM-MA-ES behind one ask/tell class.
+// CMA-ES: the algorithm every covariance form shares -- recombination
+// weights and the Table 1 learning rates, ask/tell, the mean update, CSA with
+// h_sigma and pc, the best candidate, the stop tests, the state. The forms
+// are one file each: cma_eigen.cpp (full, C with an eigendecomposition),
+// cma_maes.cpp (full, MA-ES factor), cma_sep.cpp (diagonal), cma_lm.cpp (LM).
 //
 // References (equation numbers are the tutorial's):
 //  [T]  N. Hansen, "The CMA Evolution Strategy: A Tutorial", arXiv:1604.00772.
@@ -25,7 +29,6 @@
 #include "neurocma/core/error.hpp"
 #include "neurocma/core/gemm.hpp"
 #include "neurocma/core/normal.hpp"
-#include "neurocma/optim/lm_transform.hpp"
 
 namespace neurocma {
 
@@ -96,89 +99,6 @@ void validate(const CmaOptions& opt, Index n) {
     throw ConfigError("max_evals: expected >= 0, got " + std::to_string(opt.max_evals));
 }
 
-struct CmaEs::Impl {
-  // ---- configuration (fixed after construction)
-  CmaOptions opt;
-  Index n = 0, lambda = 0, mu = 0, lm_m = 0;
-  CmaFullForm form = CmaFullForm::kEigen;
-  Vector weights;  // size lambda, best first; negative part zero unless active
-  double mueff = 0, sum_w = 0, c1 = 0, cmu = 0, cs = 0, ds = 0, cc = 0, chi_n = 0;
-  long long decomp_interval = 1;  // lazy eigendecomposition / matrix-form checks
-  Index tolfun_hist = 0;
-  Vector lm_cd, lm_cc;  // [LGB] c_d,i and c_c,i
-
-  // ---- state
-  Vector mean;
-  double sigma = 0;
-  Vector ps, pc;
-  long long gen = 0, evals = 0;
-  Rng rng;
-  Vector best_x;
-  double best_f = kInf;
-  std::deque<double> fhist;  // best f of recent generations (tolfun)
-  StopReason stop = StopReason::kNone;
-  // full, eigen form: C = B diag(D^2) B^T, BD = B diag(D)
-  Matrix C, B, BD;
-  Vector D;
-  long long last_decomp = 0;
-  double cond = 1.0;
-  // full, matrix form
-  detail::MaFactor<float> ma32;
-  detail::MaFactor<double> ma64;
-  Vector ma_q;    // M ps, tracked by O(n mu) updates, refreshed every decomp_interval
-  Vector ma_std;  // row norms of M at the last check
-  mutable long long ma_cond_gen = -1;
-  mutable double ma_cond = 1.0;
-  // sep
-  Vector diagC;
-  // lm: direction vectors as columns
-  Matrix lm_V;
-  MatrixF lm_Vf;  // float copy of lm_V for single-precision sampling
-  MatrixF lm_zf, lm_wf, lm_tf, lm_twf, lm_yf, lm_gf;  // sampling buffers, reused
-  double lm_std = 1.0;  // empirical per-coordinate std / sigma of the last sample (tolx)
-  // lm in single precision (lm_float()) samples in float and never stores
-  // the n x lambda double Z and Y: ask() keeps z (lm_zf, the first lm_h
-  // columns; the rest are their mirrors) and the correction V T V^T z
-  // (lm_yf); tell() sums the selected y = alpha z + correction and z from
-  // them, and forms the column of a new best candidate only.
-  // sep (always shared sampling) keeps Z only; update() forms y = scale .* z
-  // of the selected columns as it uses them.
-  Index lm_h = 0, lm_used = 0;
-  double lm_alpha = 1.0;
-  Vector lm_rowsq;  // sum over the population of y^2, per coordinate (lm_std)
-  bool lm_float() const { return opt.variant == CmaVariant::kLm && opt.single_precision; }
-  void lm_ask(Eigen::Ref<Matrix> candidates);
-  // Calls f(i, z_i, y_i) for i < n, column j of the last lm_ask().
-  template <typename F>
-  void lm_for_column(Index j, F&& f) const;
-  void lm_form_column(Index j);  // Z.col(j) and Y.col(j) from lm_zf and lm_yf
-  void lm_weighted_means(const std::vector<Index>& order, Vector& y_w, Vector& z_w) const;
-
-  // ---- per generation
-  Matrix Z, Y;  // n x lambda: z ~ N(0, I) and y = (x - mean) / sigma
-  bool asked = false;
-  // shared sampling (sep): the generation's recipe and which columns of Z/Y hold it
-  GaussianRecipe recipe;
-  std::vector<unsigned char> drawn;
-  bool lazy = false;
-  // Columns [c0, c1) of the recipe into Z and x (n x (c1 - c0)).
-  void draw_columns(Index c0, Index c1, Eigen::Ref<Matrix> x);
-
-  bool matrix_form() const {
-    return opt.variant == CmaVariant::kFull && form == CmaFullForm::kMatrix;
-  }
-  bool eigen_form() const {
-    return opt.variant == CmaVariant::kFull && form == CmaFullForm::kEigen;
-  }
-
-  void setup(const Eigen::Ref<const Vector>& mean0, const CmaOptions& o);
-  void sample_y(Index cols);
-  void update(const std::vector<Index>& order, const Eigen::Ref<const Vector>& fitness);
-  void decompose(long long now);
-  void check_stop(const Eigen::Ref<const Vector>& fitness);
-  Vector coord_std() const;  // per-coordinate std / sigma
-};
-
 void CmaEs::Impl::setup(const Eigen::Ref<const Vector>& mean0, const CmaOptions& o) {
   opt = o;
   n = mean0.size();
@@ -247,40 +167,17 @@ void CmaEs::Impl::setup(const Eigen::Ref<const Vector>& mean0, const CmaOptions&
 
   switch (opt.variant) {
     case CmaVariant::kFull:
-      if (form == CmaFullForm::kEigen) {
-        C = Matrix::Identity(n, n);
-        B = Matrix::Identity(n, n);
-        BD = Matrix::Identity(n, n);
-        D = Vector::Ones(n);
-      } else {
-        if (opt.single_precision)
-          ma32.init(n);
-        else
-          ma64.init(n);
-        ma_q = Vector::Zero(n);
-        ma_std = Vector::Ones(n);
-      }
+      if (form == CmaFullForm::kEigen)
+        eigen_init();
+      else
+        maes_init();
       break;
     case CmaVariant::kSep:
-      diagC = Vector::Ones(n);
+      sep_init();
       break;
-    case CmaVariant::kLm: {
-      // [LGB] Algorithm 1: c_sigma = 2 lambda / n, c_d,i = 1 / (1.5^(i-1) n),
-      // c_c,i = lambda / (4^(i-1) n). Capped at 1 so small n (n < 2 lambda) stays defined.
-      lm_m = opt.lm_memory > 0 ? opt.lm_memory
-                               : 4 + static_cast<Index>(std::floor(3.0 * std::log(nd)));
-      cs = std::min(1.0, 2.0 * static_cast<double>(lambda) / nd);
-      lm_cd.resize(lm_m);
-      lm_cc.resize(lm_m);
-      for (Index i = 0; i < lm_m; ++i) {
-        lm_cd(i) = 1.0 / (std::pow(1.5, static_cast<double>(i)) * nd);
-        lm_cc(i) = std::min(
-            1.0, static_cast<double>(lambda) / (std::pow(4.0, static_cast<double>(i)) * nd));
-      }
-      lm_V = Matrix::Zero(n, lm_m);
-      if (opt.single_precision) lm_Vf = MatrixF::Zero(n, lm_m);
+    case CmaVariant::kLm:
+      lm_init(nd);
       break;
-    }
   }
 }
 
@@ -288,139 +185,24 @@ void CmaEs::Impl::setup(const Eigen::Ref<const Vector>& mean0, const CmaOptions&
 void CmaEs::Impl::sample_y(Index cols) {
   switch (opt.variant) {
     case CmaVariant::kFull:
-      if (form == CmaFullForm::kEigen) {
-        Y.leftCols(cols).noalias() = BD * Z.leftCols(cols);
-      } else if (opt.single_precision) {
-        ma32.sample(Z, Y, cols);
-      } else {
-        ma64.sample(Z, Y, cols);
-      }
+      if (form == CmaFullForm::kEigen)
+        eigen_sample(cols);
+      else
+        maes_sample(cols);
       break;
     case CmaVariant::kSep:
-      Y.leftCols(cols) = diagC.cwiseSqrt().asDiagonal() * Z.leftCols(cols);
+      sep_sample(cols);
       break;
-    case CmaVariant::kLm: {
-      // [LGB] Alg. 1 lines 6-8, d <- (1 - c_d,j) d + c_d,j v_j (v_j^T d) for j = 1..min(t, m),
-      // for the whole population at once in compact form (lm_transform.hpp):
-      // Y = alpha Z + V T V^T Z. This is the double-precision path; with
-      // single_precision lm_ask() does the same in float GEMMs, rounding only
-      // the correction V T V^T Z (tested against the sequential double form in
-      // test_lm_transform and test_cmaes_state).
-      const Index used = static_cast<Index>(std::min<long long>(gen, lm_m));
-      if (used == 0) {
-        Y.leftCols(cols) = Z.leftCols(cols);
-        break;
-      }
-      const LmProduct P = lm_product(lm_V, lm_cd, used);
-      const Matrix W = lm_V.leftCols(used).transpose() * Z.leftCols(cols);
-      const Matrix TW = P.T.triangularView<Eigen::Lower>() * W;
-      Y.leftCols(cols) = P.alpha * Z.leftCols(cols);
-      Y.leftCols(cols).noalias() += lm_V.leftCols(used) * TW;
+    case CmaVariant::kLm:
+      lm_sample(cols);
       break;
-    }
   }
 }
 
-// LM-MA-ES sampling in single precision, streamed: the same numbers as
-// sample_y() + candidates = sigma Y + mean, without the double Z and Y.
-void CmaEs::Impl::lm_ask(Eigen::Ref<Matrix> candidates) {
-  lm_h = opt.mirrored ? lambda - lambda / 2 : lambda;
-  const std::uint64_t seed = rng();
-  if (lm_zf.rows() != n || lm_zf.cols() != lm_h) lm_zf.resize(n, lm_h);
-  for (Index j = 0; j < lm_h; ++j) draw_column_normals(seed, j, n, lm_zf.col(j).data());
-  // [LGB] Alg. 1 lines 6-8 in compact form (see sample_y()).
-  lm_used = static_cast<Index>(std::min<long long>(gen, lm_m));
-  lm_alpha = 1.0;
-  if (lm_used > 0) {
-    lm_gf.resize(lm_used, lm_used);
-    sgemm_tn(lm_Vf.leftCols(lm_used), lm_Vf.leftCols(lm_used), 0.0f, lm_gf);
-    const LmProduct P = lm_product_from_gram(lm_gf.cast<double>(), lm_cd, lm_used);
-    lm_alpha = P.alpha;
-    lm_wf.resize(lm_used, lm_h);
-    if (lm_yf.rows() != n || lm_yf.cols() != lm_h) lm_yf.resize(n, lm_h);
-    sgemm_tn(lm_Vf.leftCols(lm_used), lm_zf, 0.0f, lm_wf);  // V^T Z
-    lm_tf = P.T.cast<float>();
-    lm_twf.noalias() = lm_tf.triangularView<Eigen::Lower>() * lm_wf;
-    sgemm(lm_Vf.leftCols(lm_used), lm_twf, false, 0.0f, lm_yf);  // V (T V^T Z)
-  }
-  // Candidates, eq. (40), column by column while z and the correction are in
-  // cache; mirrored columns negate their twin's y. y^2 is summed for lm_std.
-  if (lm_rowsq.size() != n) lm_rowsq.resize(n);
-  lm_rowsq.setZero();
-  double* rowsq = lm_rowsq.data();
-  const double* m = mean.data();
-  const double sg = sigma;
-  for (Index j = 0; j < lambda; ++j) {
-    double* x = candidates.col(j).data();
-    lm_for_column(j, [&](Index i, double, double y) {
-      x[i] = sg * y + m[i];
-      rowsq[i] += y * y;
-    });
-  }
-}
 
-template <typename F>
-void CmaEs::Impl::lm_for_column(Index j, F&& f) const {
-  const Index src = j < lm_h ? j : j - lm_h;
-  const double sign = j < lm_h ? 1.0 : -1.0;
-  const float* z = lm_zf.col(src).data();
-  // Locals, not members: f stores doubles, which could alias lm_alpha and n
-  // and would keep the loop from vectorizing.
-  const double a = lm_alpha;
-  const Index len = n;
-  if (lm_used > 0) {
-    const float* c = lm_yf.col(src).data();
-    for (Index i = 0; i < len; ++i)
-      f(i, sign * static_cast<double>(z[i]),
-        sign * (a * static_cast<double>(z[i]) + static_cast<double>(c[i])));
-  } else {
-    for (Index i = 0; i < len; ++i) {
-      const double zi = sign * static_cast<double>(z[i]);
-      f(i, zi, zi);
-    }
-  }
-}
 
-// <y>_w and <z>_w of update() straight from lm_zf and lm_yf: the same
-// operations on the same values as forming the columns and summing them.
-void CmaEs::Impl::lm_weighted_means(const std::vector<Index>& order, Vector& y_w,
-                                    Vector& z_w) const {
-  double* yw = y_w.data();
-  double* zw = z_w.data();
-  for (Index r = 0; r < mu; ++r) {
-    const double w = weights(r);
-    lm_for_column(order[static_cast<std::size_t>(r)], [&](Index i, double z, double y) {
-      yw[i] += w * y;
-      zw[i] += w * z;
-    });
-  }
-}
 
-void CmaEs::Impl::lm_form_column(Index j) {
-  double* zo = Z.col(j).data();
-  double* yo = Y.col(j).data();
-  lm_for_column(j, [&](Index i, double z, double y) {
-    zo[i] = z;
-    yo[i] = y;
-  });
-}
 
-void CmaEs::Impl::decompose(long long now) {
-  // Lazy eigendecomposition, tutorial Sec. B.2: only every decomp_interval
-  // generations. Only the lower triangle of C is maintained and read.
-  Eigen::SelfAdjointEigenSolver<Matrix> es(C);
-  const Vector& ev = es.eigenvalues();
-  last_decomp = now;
-  if (es.info() != Eigen::Success || !ev.allFinite() || !(ev(0) > 0.0)) {
-    cond = kInf;
-    stop = StopReason::kConditionCov;
-    return;  // keep the previous B, D
-  }
-  cond = ev(n - 1) / ev(0);
-  B = es.eigenvectors();
-  D = ev.cwiseSqrt();
-  BD = B * D.asDiagonal();
-}
 
 Vector CmaEs::Impl::coord_std() const {
   switch (opt.variant) {
@@ -441,19 +223,7 @@ void CmaEs::Impl::update(const std::vector<Index>& order, const Eigen::Ref<const
   if (lm_float()) {
     lm_weighted_means(order, y_w, z_w);
   } else if (opt.variant == CmaVariant::kSep) {
-    // y = scale .* z, formed as it is used (same operations as storing Y).
-    const double* sc = recipe.scale.data();
-    for (Index r = 0; r < mu; ++r) {
-      const double w = weights(r);
-      const double* z = Z.col(order[static_cast<std::size_t>(r)]).data();
-      double* yw = y_w.data();
-      double* zw = z_w.data();
-      for (Index i = 0; i < n; ++i) {
-        const double yi = sc[i] * z[i];
-        yw[i] += w * yi;
-        zw[i] += w * z[i];
-      }
-    }
+    sep_weighted_means(order, y_w, z_w);
   } else {
     for (Index i = 0; i < mu; ++i) {
       y_w.noalias() += weights(i) * Y.col(order[static_cast<std::size_t>(i)]);
@@ -474,22 +244,10 @@ void CmaEs::Impl::update(const std::vector<Index>& order, const Eigen::Ref<const
     wo.push_back(w >= 0 ? w
                         : w * static_cast<double>(n) / std::max(Z.col(j).squaredNorm(), 1e-300));
   }
-  const Index k = static_cast<Index>(sel.size());
   const double nd = static_cast<double>(n);
 
   if (opt.variant == CmaVariant::kLm) {
-    // [LGB] Alg. 1 lines 10-13.
-    ps = (1.0 - cs) * ps + std::sqrt(mueff * cs * (2.0 - cs)) * z_w;
-    for (Index j = 0; j < lm_m; ++j)
-      lm_V.col(j) =
-          (1.0 - lm_cc(j)) * lm_V.col(j) + std::sqrt(mueff * lm_cc(j) * (2.0 - lm_cc(j))) * z_w;
-    if (opt.single_precision) lm_Vf = lm_V.cast<float>();
-    sigma *= std::exp(cs / 2.0 * (ps.squaredNorm() / nd - 1.0));
-    if (lm_float()) {
-      lm_std = std::sqrt(lm_rowsq.maxCoeff() / static_cast<double>(lambda));
-    } else {
-      lm_std = std::sqrt(Y.cwiseAbs2().rowwise().mean().maxCoeff());
-    }
+    lm_update(z_w);  // its own step-size rule
     return;
   }
 
@@ -503,29 +261,7 @@ void CmaEs::Impl::update(const std::vector<Index>& order, const Eigen::Ref<const
   const double ps_norm = ps.norm();
 
   if (matrix_form()) {
-    // [BS] MA-ES: M <- a M + c1/2 (M s) s^T + cw/2 sum w°_i d_i z_i^T with
-    // a = 1 - c1/2 - cw/2 sum w. q = M s is tracked: after the s update
-    // M s = (1-cs) q + ks M <z>_w = (1-cs) q + ks <y>_w.
-    ma_q = (1.0 - cs) * ma_q + ks * y_w;
-    Matrix U(n, k + 1), V(n, k + 1);
-    U.col(0) = 0.5 * c1 * ma_q;
-    V.col(0) = ps;
-    for (Index i = 0; i < k; ++i) {
-      U.col(i + 1) =
-          0.5 * cmu * wo[static_cast<std::size_t>(i)] * Y.col(sel[static_cast<std::size_t>(i)]);
-      V.col(i + 1) = Z.col(sel[static_cast<std::size_t>(i)]);
-    }
-    const double a = 1.0 - 0.5 * c1 - 0.5 * cmu * sum_w;
-    if (opt.single_precision)
-      ma32.update(a, U, V);
-    else
-      ma64.update(a, U, V);
-    // q' = M' s = a q + U (V^T s)
-    ma_q = a * ma_q + U * (V.transpose() * ps);
-    if ((gen + 1) % decomp_interval == 0) {  // refresh what tracking would let drift
-      ma_q = opt.single_precision ? ma32.times(ps) : ma64.times(ps);
-      ma_std = opt.single_precision ? ma32.row_norms() : ma64.row_norms();
-    }
+    maes_update(y_w, ks, sel, wo);
   } else {
     // h_sigma stall (below eq. 45) and pc, eq. (45).
     const double gen1 = static_cast<double>(gen + 1);
@@ -534,40 +270,10 @@ void CmaEs::Impl::update(const std::vector<Index>& order, const Eigen::Ref<const
     pc = (1.0 - cc) * pc + hsig * std::sqrt(cc * (2.0 - cc) * mueff) * y_w;
     const double delta_h = (1.0 - hsig) * cc * (2.0 - cc);
     const double a = 1.0 + c1 * delta_h - c1 - cmu * sum_w;  // eq. (47) decay
-    if (eigen_form()) {
-      // eq. (47) as symmetric rank-k updates of the lower triangle (SYRK: half the
-      // flops of a GEMM): positive weights and pc in one, negative weights in another.
-      Matrix Ypos(n, k + 1), Yneg(n, k);
-      Index np = 0, nn = 0;
-      Ypos.col(np++) = std::sqrt(c1) * pc;
-      for (Index i = 0; i < k; ++i) {
-        const double w = cmu * wo[static_cast<std::size_t>(i)];
-        const auto col = Y.col(sel[static_cast<std::size_t>(i)]);
-        if (w > 0)
-          Ypos.col(np++) = std::sqrt(w) * col;
-        else
-          Yneg.col(nn++) = std::sqrt(-w) * col;
-      }
-      C.triangularView<Eigen::Lower>() *= a;
-      C.selfadjointView<Eigen::Lower>().rankUpdate(Ypos.leftCols(np), 1.0);
-      if (nn > 0) C.selfadjointView<Eigen::Lower>().rankUpdate(Yneg.leftCols(nn), -1.0);
-      if (gen + 1 - last_decomp >= decomp_interval) decompose(gen + 1);
-    } else {  // sep: eq. (47) restricted to the diagonal
-      diagC *= a;
-      diagC += c1 * pc.cwiseAbs2();
-      // y = scale .* z of the selected columns, formed as it is used.
-      const double* sc = recipe.scale.data();
-      double* d = diagC.data();
-      for (Index i = 0; i < k; ++i) {
-        const double c = cmu * wo[static_cast<std::size_t>(i)];
-        const double* z = Z.col(sel[static_cast<std::size_t>(i)]).data();
-        for (Index e = 0; e < n; ++e) {
-          const double ye = sc[e] * z[e];
-          d[e] += c * (ye * ye);
-        }
-      }
-      cond = diagC.maxCoeff() / diagC.minCoeff();
-    }
+    if (eigen_form())
+      eigen_update(a, sel, wo);
+    else
+      sep_update(a, sel, wo);
   }
   // CSA step size, eq. (44). Exponent capped at 1 so one bad generation cannot overflow sigma.
   sigma *= std::exp(std::min(1.0, cs / ds * (ps_norm / chi_n - 1.0)));
@@ -670,7 +376,7 @@ void CmaEs::ask(Eigen::Ref<Matrix> candidates) {
   }
   if (s.lm_float()) {
     s.lm_ask(candidates);
-    s.asked = true;
+    s.phase = Impl::Phase::kAsked;
     return;
   }
   // Mirrored sampling: columns h.. are the negatives of columns 0.. (one draw per pair).
@@ -683,28 +389,20 @@ void CmaEs::ask(Eigen::Ref<Matrix> candidates) {
     s.Y.col(j) = -s.Y.col(j - h);
   }
   candidates = (s.sigma * s.Y).colwise() + s.mean;  // eq. (40)
-  s.asked = true;
+  s.phase = Impl::Phase::kAsked;
 }
 
 const GaussianRecipe* CmaEs::ask_recipe() {
   Impl& s = *m_impl;
   if (s.opt.variant != CmaVariant::kSep) return nullptr;
-  GaussianRecipe& r = s.recipe;
-  r.seed = s.rng();
-  r.sigma = s.sigma;
-  r.lambda = s.lambda;
-  r.mirror_from = s.opt.mirrored ? s.lambda - s.lambda / 2 : s.lambda;
-  r.mean = s.mean;
-  r.scale = s.diagC.cwiseSqrt();
-  s.drawn.assign(static_cast<std::size_t>(s.lambda), 0);
-  s.lazy = true;
-  s.asked = true;
-  return &r;
+  s.sep_begin_recipe();
+  return &s.recipe;
 }
 
 void CmaEs::materialize(Index c0, Index c1, Eigen::Ref<Matrix> candidates) {
   Impl& s = *m_impl;
-  if (!s.asked || !s.lazy) throw RuntimeError("CmaEs::materialize: called without ask_recipe()");
+  if (s.phase != Impl::Phase::kAskedShared)
+    throw RuntimeError("CmaEs::materialize: called without ask_recipe()");
   if (c0 < 0 || c1 > s.lambda || c0 > c1 || candidates.rows() != s.n ||
       candidates.cols() != c1 - c0)
     throw RuntimeError("CmaEs::materialize: columns [" + std::to_string(c0) + ", " +
@@ -713,26 +411,23 @@ void CmaEs::materialize(Index c0, Index c1, Eigen::Ref<Matrix> candidates) {
   s.draw_columns(c0, c1, candidates);
 }
 
-// Y = scale .* Z is left to update(), which forms it for the selected columns only.
-void CmaEs::Impl::draw_columns(Index c0, Index c1, Eigen::Ref<Matrix> x) {
-  recipe.draw(c0, c1, Z.middleCols(c0, c1 - c0), x);
-  for (Index j = c0; j < c1; ++j) drawn[static_cast<std::size_t>(j)] = 1;
-}
 
 void CmaEs::tell(const Eigen::Ref<const Vector>& fitness) {
   Impl& s = *m_impl;
-  if (!s.asked) throw RuntimeError("CmaEs::tell: called without a preceding ask()");
+  if (s.phase == Impl::Phase::kIdle)
+    throw RuntimeError("CmaEs::tell: called without a preceding ask()");
   if (fitness.size() != s.lambda)
     throw RuntimeError("CmaEs::tell: expected " + std::to_string(s.lambda) +
                        " fitness values, got " + std::to_string(fitness.size()));
-  s.asked = false;
+  const bool shared = s.phase == Impl::Phase::kAskedShared;
+  s.phase = Impl::Phase::kIdle;
   s.evals += s.lambda;
   // Rank: non-finite values last, ties by index (deterministic).
   std::vector<Index> order(static_cast<std::size_t>(s.lambda));
   std::iota(order.begin(), order.end(), Index{0});
   auto key = [&](Index j) { return std::isfinite(fitness(j)) ? fitness(j) : kInf; };
   std::stable_sort(order.begin(), order.end(), [&](Index a, Index b) { return key(a) < key(b); });
-  if (s.lazy) {
+  if (shared) {
     // Only the selected columns (nonzero weight, and the best) enter the
     // update, which forms their y = scale .* z itself. Draw the z of those
     // that other ranks evaluated (shared sampling).
@@ -742,7 +437,6 @@ void CmaEs::tell(const Eigen::Ref<const Vector>& fitness) {
       s.recipe.draw_z(j, s.Z.col(j).data());
       s.drawn[static_cast<std::size_t>(j)] = 1;
     }
-    s.lazy = false;
   }
   const Index b = order.front();
   if (std::isfinite(fitness(b)) && fitness(b) < s.best_f) {
@@ -773,7 +467,7 @@ double CmaEs::condition() const {
     case CmaVariant::kFull:
       if (s.form == CmaFullForm::kEigen) return s.cond;
       if (s.ma_cond_gen != s.gen) {
-        s.ma_cond = s.opt.single_precision ? s.ma32.condition() : s.ma64.condition();
+        s.ma_cond = s.maes_condition();
         s.ma_cond_gen = s.gen;
       }
       return s.ma_cond;
@@ -808,17 +502,15 @@ double CmaEs::best_f() const {
 
 // ---------------------------------------------------------------- state
 
-namespace {
-
-std::vector<double> vec(const Vector& v) {
+std::vector<double> state_vec(const Vector& v) {
   return std::vector<double>(v.data(), v.data() + v.size());
 }
-std::vector<double> vec(const Matrix& m) {
+std::vector<double> state_vec(const Matrix& m) {
   return std::vector<double>(m.data(), m.data() + m.size());
 }
 
-const std::vector<double>& need(const StateMap& s,
-                                const std::string& key, std::size_t size) {
+const std::vector<double>& state_array(const StateMap& s, const std::string& key,
+                                       std::size_t size) {
   const auto it = s.find(key);
   if (it == s.end()) throw RuntimeError("CMA-ES state: key '" + key + "' missing");
   if (it->second.size() != size)
@@ -827,14 +519,12 @@ const std::vector<double>& need(const StateMap& s,
   return it->second;
 }
 
-void load(const std::vector<double>& src, Vector& v) {
+void state_load(const std::vector<double>& src, Vector& v) {
   v = Eigen::Map<const Vector>(src.data(), static_cast<Index>(src.size()));
 }
-void load(const std::vector<double>& src, Matrix& m, Index rows, Index cols) {
+void state_load(const std::vector<double>& src, Matrix& m, Index rows, Index cols) {
   m = Eigen::Map<const Matrix>(src.data(), rows, cols);
 }
-
-}  // namespace
 
 StateMap CmaEs::state() const {
   const Impl& s = *m_impl;
@@ -842,14 +532,14 @@ StateMap CmaEs::state() const {
   const auto un = static_cast<double>(s.n);
   out["header"] = {static_cast<double>(static_cast<int>(s.opt.variant)), un,
                    static_cast<double>(s.lambda), static_cast<double>(static_cast<int>(s.form))};
-  out["mean"] = vec(s.mean);
+  out["mean"] = state_vec(s.mean);
   out["sigma"] = {s.sigma};
-  out["ps"] = vec(s.ps);
-  out["pc"] = vec(s.pc);
+  out["ps"] = state_vec(s.ps);
+  out["pc"] = state_vec(s.pc);
   out["counters"] = {static_cast<double>(s.gen), static_cast<double>(s.evals),
                      static_cast<double>(static_cast<int>(s.stop)),
                      static_cast<double>(s.last_decomp)};
-  out["best_x"] = vec(s.best_x);
+  out["best_x"] = state_vec(s.best_x);
   out["best_f"] = {s.best_f};
   out["fhist"] = std::vector<double>(s.fhist.begin(), s.fhist.end());
   // Rng words split into 32-bit halves: exact as doubles, no NaN bit patterns.
@@ -862,75 +552,57 @@ StateMap CmaEs::state() const {
   out["rng"] = rw;
   out["cond"] = {s.cond};
   if (s.eigen_form()) {
-    out["C"] = vec(s.C);
-    out["B"] = vec(s.B);
-    out["D"] = vec(s.D);
+    s.eigen_save(out);
   } else if (s.matrix_form()) {
-    out["M"] = s.opt.single_precision ? s.ma32.to_vector() : s.ma64.to_vector();
-    out["ma_q"] = vec(s.ma_q);
-    out["ma_std"] = vec(s.ma_std);
+    s.maes_save(out);
   } else if (s.opt.variant == CmaVariant::kSep) {
-    out["diagC"] = vec(s.diagC);
+    s.sep_save(out);
   } else {
-    out["lm_V"] = vec(s.lm_V);
-    out["lm_std"] = {s.lm_std};
+    s.lm_save(out);
   }
   return out;
 }
 
 void CmaEs::set_state(const StateMap& st) {
   Impl& s = *m_impl;
-  const std::vector<double>& h = need(st, "header", 4);
+  const std::vector<double>& h = state_array(st, "header", 4);
   if (h[0] != static_cast<double>(static_cast<int>(s.opt.variant)) ||
       h[1] != static_cast<double>(s.n) || h[2] != static_cast<double>(s.lambda) ||
       h[3] != static_cast<double>(static_cast<int>(s.form)))
     throw RuntimeError(
         "CMA-ES state: header (variant, n, lambda, form) does not match this instance");
   const auto un = static_cast<std::size_t>(s.n);
-  load(need(st, "mean", un), s.mean);
-  s.sigma = need(st, "sigma", 1)[0];
-  load(need(st, "ps", un), s.ps);
-  load(need(st, "pc", un), s.pc);
-  const std::vector<double>& c = need(st, "counters", 4);
+  state_load(state_array(st, "mean", un), s.mean);
+  s.sigma = state_array(st, "sigma", 1)[0];
+  state_load(state_array(st, "ps", un), s.ps);
+  state_load(state_array(st, "pc", un), s.pc);
+  const std::vector<double>& c = state_array(st, "counters", 4);
   s.gen = static_cast<long long>(c[0]);
   s.evals = static_cast<long long>(c[1]);
   s.stop = static_cast<StopReason>(static_cast<int>(c[2]));
   s.last_decomp = static_cast<long long>(c[3]);
-  load(need(st, "best_x", un), s.best_x);
-  s.best_f = need(st, "best_f", 1)[0];
+  state_load(state_array(st, "best_x", un), s.best_x);
+  s.best_f = state_array(st, "best_f", 1)[0];
   const auto fh = st.find("fhist");
   if (fh == st.end()) throw RuntimeError("CMA-ES state: key 'fhist' missing");
   s.fhist.assign(fh->second.begin(), fh->second.end());
-  const std::vector<double>& rw = need(st, "rng", 12);
+  const std::vector<double>& rw = state_array(st, "rng", 12);
   std::array<std::uint64_t, 6> r{};
   for (std::size_t i = 0; i < 6; ++i)
     r[i] =
         (static_cast<std::uint64_t>(rw[2 * i]) << 32) | static_cast<std::uint64_t>(rw[2 * i + 1]);
   s.rng.set_state(r);
-  s.cond = need(st, "cond", 1)[0];
+  s.cond = state_array(st, "cond", 1)[0];
   if (s.eigen_form()) {
-    load(need(st, "C", un * un), s.C, s.n, s.n);
-    load(need(st, "B", un * un), s.B, s.n, s.n);
-    load(need(st, "D", un), s.D);
-    s.BD = s.B * s.D.asDiagonal();
+    s.eigen_load(st);
   } else if (s.matrix_form()) {
-    const std::vector<double>& m = need(st, "M", un * un + 1);
-    if (s.opt.single_precision)
-      s.ma32.from_vector(m, s.n);
-    else
-      s.ma64.from_vector(m, s.n);
-    load(need(st, "ma_q", un), s.ma_q);
-    load(need(st, "ma_std", un), s.ma_std);
-    s.ma_cond_gen = -1;
+    s.maes_load(st);
   } else if (s.opt.variant == CmaVariant::kSep) {
-    load(need(st, "diagC", un), s.diagC);
+    s.sep_load(st);
   } else {
-    load(need(st, "lm_V", un * static_cast<std::size_t>(s.lm_m)), s.lm_V, s.n, s.lm_m);
-    if (s.opt.single_precision) s.lm_Vf = s.lm_V.cast<float>();
-    s.lm_std = need(st, "lm_std", 1)[0];
+    s.lm_load(st);
   }
-  s.asked = false;
-  s.lazy = false;
+  s.phase = Impl::Phase::kIdle;
 }
 
 }  // namespace neurocma
