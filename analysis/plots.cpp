@@ -13,11 +13,10 @@ namespace neurocma::analysis {
 namespace {
 
 double history_value(const EpochRecord& e, const std::string& metric) {
-  if (metric == "val_loss") return e.val_loss;
-  if (metric == "val_acc") return e.val_acc;
-  if (metric == "train_loss") return e.train_loss;
-  if (metric == "train_acc") return e.train_acc;
-  throw ConfigError("no learning curve for metric '" + metric + "'");
+  const MetricInfo* m = find_metric(metric);
+  if (m == nullptr || !m->in_history())
+    throw ConfigError("no learning curve for metric '" + metric + "'");
+  return m->history_value(e);
 }
 
 std::string safe_name(const std::string& s) {

@@ -11,14 +11,16 @@
 namespace neurocma::analysis {
 
 const std::vector<MetricDef>& all_metrics() {
-  static const std::vector<MetricDef> defs{
-      {"time", Better::kLower},       {"train_loss", Better::kLower},
-      {"train_acc", Better::kHigher}, {"val_loss", Better::kLower},
-      {"val_acc", Better::kHigher},   {"test_loss", Better::kLower},
-      {"test_acc", Better::kHigher},  {"model_evals", Better::kLower},
-      {"grad_evals", Better::kLower}, {"total_evals", Better::kLower},
-      {"study_evals", Better::kLower}, {"epochs", Better::kLower},
-  };
+  // The final metrics of the run record's table, and the derived total_evals.
+  static const std::vector<MetricDef> defs = [] {
+    std::vector<MetricDef> d;
+    for (const MetricInfo& m : run_metrics()) {
+      if (!m.in_final()) continue;
+      d.push_back({m.name, m.better == MetricDirection::kHigher ? Better::kHigher : Better::kLower});
+      if (std::string(m.name) == "grad_evals") d.push_back({"total_evals", Better::kLower});
+    }
+    return d;
+  }();
   return defs;
 }
 
@@ -87,15 +89,9 @@ double metric_value(const RunResult& r, const std::string& name, Counting counti
                ? nan
                : static_cast<double>(r.model_evals + r.grad_evals);
   if (name == "study_evals") return count(r.study_evals);
-  if (name == "time") return r.time;
-  if (name == "train_loss") return r.train_loss;
-  if (name == "train_acc") return r.train_acc;
-  if (name == "val_loss") return r.val_loss;
-  if (name == "val_acc") return r.val_acc;
-  if (name == "test_loss") return r.test_loss;
-  if (name == "test_acc") return r.test_acc;
-  if (name == "epochs") return static_cast<double>(r.epochs);
-  throw ConfigError("unknown metric '" + name + "'");
+  const MetricInfo* m = find_metric(name);
+  if (m == nullptr || !m->in_final()) throw ConfigError("unknown metric '" + name + "'");
+  return m->final_value(r);
 }
 
 Analysis analyze(const std::vector<RunRecord>& runs, const AnalysisOptions& opt) {

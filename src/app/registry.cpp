@@ -34,6 +34,11 @@ OptimizerEntry entry_of() {
   e.make = [](const OptimizerOptions& o, const MethodContext& ctx) {
     return Spec::make(std::get<O>(o), ctx);
   };
+  if constexpr (Spec::kPopulation) {
+    e.strategy = [](const OptimizerOptions& o, const Eigen::Ref<const Vector>& mean0, Rng rng) {
+      return Spec::strategy(std::get<O>(o), mean0, rng);
+    };
+  }
   return e;
 }
 

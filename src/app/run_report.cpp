@@ -39,31 +39,22 @@ std::string clock_string(double seconds) {
 }  // namespace
 
 void print_summary(std::ostream& out, const std::vector<RunRecord>& records, bool ansi) {
+  // The final metrics of the run record's table; the study's counter is in
+  // the results file and the CSV, not in this summary.
   struct Col {
-    const char* name;
+    const MetricInfo* m;
     Better better;
     bool tested;  // highlighted by the Mann-Whitney best set
   };
-  static const Col kCols[] = {
-      {"time", Better::kLower, true},         {"train_loss", Better::kLower, true},
-      {"train_acc", Better::kHigher, true},   {"val_loss", Better::kLower, true},
-      {"val_acc", Better::kHigher, true},     {"test_loss", Better::kLower, true},
-      {"test_acc", Better::kHigher, true},    {"model_evals", Better::kLower, true},
-      {"grad_evals", Better::kLower, false},  {"epochs", Better::kLower, false}};
-  constexpr std::size_t kN = sizeof(kCols) / sizeof(kCols[0]);
-  auto value = [](const RunResult& f, std::size_t c) {
-    const double v[kN] = {f.time,
-                          f.train_loss,
-                          f.train_acc,
-                          f.val_loss,
-                          f.val_acc,
-                          f.test_loss,
-                          f.test_acc,
-                          static_cast<double>(f.model_evals),
-                          static_cast<double>(f.grad_evals),
-                          static_cast<double>(f.epochs)};
-    return v[c];
-  };
+  std::vector<Col> kCols;
+  for (const MetricInfo& m : run_metrics()) {
+    const std::string name = m.name;
+    if (!m.in_final() || name == "study_evals") continue;
+    kCols.push_back({&m, m.better == MetricDirection::kHigher ? Better::kHigher : Better::kLower,
+                     name != "grad_evals" && name != "epochs"});
+  }
+  const std::size_t kN = kCols.size();
+  auto value = [&](const RunResult& f, std::size_t c) { return kCols[c].m->final_value(f); };
   // Per data set, the optimizers in order of first appearance.
   std::vector<std::string> datasets;
   std::map<std::string, std::vector<std::string>> order;
@@ -104,7 +95,7 @@ void print_summary(std::ostream& out, const std::vector<RunRecord>& records, boo
     }
     std::vector<std::vector<std::string>> rows;
     std::vector<std::string> header{ds, "runs"};
-    for (const Col& c : kCols) header.push_back(c.name);
+    for (const Col& c : kCols) header.push_back(c.m->name);
     rows.push_back(header);
     for (std::size_t g = 0; g < opts.size(); ++g) {
       const auto& c = cols[ds + "/" + opts[g]];

@@ -688,13 +688,11 @@ std::vector<RunRecord> read_study_csv(const std::string& path) {
     }
     r.run_index = static_cast<int>(idx);
     RunResult& res = r.result;
-    res.time = number(col["time"]);
-    res.train_loss = number(col["train_loss"]);
-    res.train_acc = number(col["train_acc"]);
-    res.val_loss = number(col["val_loss"]);
-    res.val_acc = number(col["val_acc"]);
-    res.test_loss = number(col["test_loss"]);
-    res.test_acc = number(col["test_acc"]);
+    // The study's columns are final metrics of the table; model_evals is its counter.
+    for (const std::string& name : kCsvColumns) {
+      const MetricInfo* m = find_metric(name);
+      if (m != nullptr && m->final != nullptr) res.*m->final = number(col[name]);
+    }
     const double evals = number(col["model_evals"]);
     if (!(evals >= 0) || evals > 9.0e18) {
       fail(where + "column \"model_evals\": expected a non-negative count, got \"" +

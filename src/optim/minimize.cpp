@@ -3,7 +3,8 @@
 
 namespace neurocma {
 
-MinimizeResult minimize(const Objective& f, PopulationOptimizer& es, double target) {
+MinimizeResult minimize(const Objective& f, PopulationOptimizer& es, double target,
+                        long long max_evals) {
   Matrix X(es.dim(), es.popsize());
   Vector fit(es.popsize());
   MinimizeResult r;
@@ -16,12 +17,14 @@ MinimizeResult minimize(const Objective& f, PopulationOptimizer& es, double targ
       break;
     }
     if (es.stop() != StopReason::kNone) break;
+    if (max_evals > 0 && es.evals() >= max_evals) break;
   }
   r.evals = es.evals();
   r.generations = es.generation();
   r.best_f = es.best_f();
   r.best_x = es.best_x();
   r.stop = es.stop();
+  if (r.stop == StopReason::kNone && !r.reached) r.stop = StopReason::kMaxEvals;
   return r;
 }
 

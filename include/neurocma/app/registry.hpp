@@ -47,6 +47,11 @@ struct OptimizerEntry {
   std::function<PopulationTraining*(OptimizerOptions&)> training;
   std::function<std::unique_ptr<TrainingMethod>(const OptimizerOptions&, const MethodContext&)>
       make;
+  // Population types: the strategy alone, started at mean0 (for `neurocma
+  // optimize` and the test-function checks); nullptr for gradient types.
+  std::function<std::unique_ptr<PopulationOptimizer>(const OptimizerOptions&,
+                                                     const Eigen::Ref<const Vector>& mean0, Rng rng)>
+      strategy;
 };
 
 // Every registered type, in registry order.

@@ -17,9 +17,11 @@ struct MinimizeResult {
   StopReason stop = StopReason::kNone;
 };
 
-// Stops after the generation in which best_f <= target, or when the
-// strategy's stop() fires (give it an evaluation budget to bound the run).
-MinimizeResult minimize(const Objective& f, PopulationOptimizer& es, double target);
+// Stops after the generation in which best_f <= target, when the strategy's
+// stop() fires, or (max_evals > 0) once it has spent max_evals evaluations
+// (stop kMaxEvals).
+MinimizeResult minimize(const Objective& f, PopulationOptimizer& es, double target,
+                        long long max_evals = 0);
 
 // The same with a CmaEs built from x0 (start mean, size n), opt and rng.
 MinimizeResult minimize(const Objective& f, const Eigen::Ref<const Vector>& x0,

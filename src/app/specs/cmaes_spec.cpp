@@ -87,4 +87,10 @@ std::unique_ptr<TrainingMethod> CmaesSpec::make(const CmaesOptions& o, const Met
                                 });
 }
 
+std::unique_ptr<PopulationOptimizer> CmaesSpec::strategy(const CmaesOptions& o,
+                                                         const Eigen::Ref<const Vector>& mean0,
+                                                         Rng rng) {
+  return std::make_unique<CmaEs>(mean0, o.cma, rng);
+}
+
 }  // namespace neurocma

@@ -25,6 +25,9 @@ struct CmaesSpec {
   static std::vector<TunableParam> tunables();
   static void set_tuned(Options& o, const std::string& param, double value);
   static std::unique_ptr<TrainingMethod> make(const Options& o, const MethodContext& ctx);
+  static std::unique_ptr<PopulationOptimizer> strategy(const Options& o,
+                                                       const Eigen::Ref<const Vector>& mean0,
+                                                       Rng rng);
 };
 
 // popsize (integer, 4 .. 256 log; the study's 2 .. 50) and sigma0 (1e-3 .. 1
