@@ -17,6 +17,7 @@
 #include "neurocma/io/reader.hpp"
 #include "neurocma/app/specs/cmaes_spec.hpp"
 #include "neurocma/app/specs/gradient_specs.hpp"
+#include "neurocma/app/specs/random_search_spec.hpp"
 #include "neurocma/app/specs/spec_support.hpp"
 #include "neurocma/train/method.hpp"
 #include "neurocma/tune/search_space.hpp"
@@ -29,7 +30,7 @@ struct SpecList {
 };
 
 // ---- The registry: one entry per optimizer type. ----
-using Registry = SpecList<SgdSpec, AdamSpec, CmaesSpec>;
+using Registry = SpecList<SgdSpec, AdamSpec, CmaesSpec, RandomSearchSpec>;
 
 using OptimizerOptions = Registry::Options;
 
