@@ -260,7 +260,8 @@ TEST(Config, ErrorMessagesNameFileKeyAndExpectation) {
       {R"({"optimizers": [{"type": "adam"}], "train": {"batch_size": 1.5}})",
        "train.batch_size: expected an integer >= 1, got 1.5"},
       {R"({"optimizers": [{"type": "rmsprop"}]})",
-       "optimizers[0].type: expected one of \"sgd\", \"adam\" or \"cmaes\", got \"rmsprop\""},
+       "optimizers[0].type: expected one of \"sgd\", \"adam\", \"cmaes\" or \"random_search\", "
+       "got \"rmsprop\""},
       {R"({"optimizers": [{"name": "a"}]})", "optimizers[0].type: missing"},
       {R"({"optimizers": [{"type": "adam"}], "runs": 0})",
        "configs/x.json: runs: expected an integer >= 1, got 0"},
