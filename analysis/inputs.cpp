@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
+#include <tuple>
 
 #include "neurocma/core/error.hpp"
 
@@ -113,11 +115,26 @@ LoadedInputs load_inputs(const std::vector<std::string>& inputs) {
     }
   }
   std::set<std::string> seen;  // the same file through a directory and by name
+  // (dataset, optimizer, run) -> the file it came from: a run met twice (an
+  // HDF5 file and the CSV written beside it, or two experiments whose
+  // optimizers share a name) would be counted twice, so it is an error.
+  std::map<std::tuple<std::string, std::string, int>, std::string> origin;
   for (const std::string& f : files) {
     std::error_code ec;
     const fs::path canon = fs::weakly_canonical(f, ec);
     if (!seen.insert(ec ? f : canon.string()).second) continue;
+    const std::size_t before = out.runs.size();
     load_file(f, out);
+    for (std::size_t i = before; i < out.runs.size(); ++i) {
+      const RunRecord& r = out.runs[i];
+      const auto [it, fresh] = origin.emplace(std::make_tuple(r.dataset, r.optimizer, r.run_index), f);
+      if (!fresh) {
+        throw ConfigError(f + ": run " + std::to_string(r.run_index) + " of " + r.dataset + "/" +
+                          r.optimizer + " is also in " + it->second +
+                          "; expected each run once (pass the HDF5 files or the CSVs, not both; "
+                          "give the optimizers of different experiments different names)");
+      }
+    }
   }
   return out;
 }

@@ -228,7 +228,8 @@ int run_study(const RunStudyOptions& args, ParallelContext& ctx) {
     const auto ia = config_index(a), ib = config_index(b);
     return ia != ib ? ia < ib : a.run_index < b.run_index;
   });
-  if (!args.csv_dir.empty()) write_study_csv(args.csv_dir, finished);
+  // A --run-range share adds its rows to what the other shares wrote.
+  if (!args.csv_dir.empty()) write_study_csv(args.csv_dir, finished, !args.run_range.empty());
   print_summary(std::cout, finished, isatty(STDOUT_FILENO) != 0);
   std::cout << "results: " << path << "\n";
   if (!args.csv_dir.empty()) std::cout << "csv: " << args.csv_dir << "\n";

@@ -4,6 +4,8 @@
 
 #include <hdf5.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 #include <algorithm>
 #include <cerrno>
@@ -567,7 +569,8 @@ std::vector<RunRecord> read_results(const std::string& path, bool allow_incomple
 
 // ---------------------------------------------------------------- CSV
 
-void write_study_csv(const std::string& dir, const std::vector<RunRecord>& records) {
+void write_study_csv(const std::string& dir, const std::vector<RunRecord>& records,
+                     bool merge) {
   // (dataset, optimizer) groups in order of first appearance.
   std::vector<std::pair<std::string, std::string>> order;
   std::map<std::pair<std::string, std::string>, std::vector<const RunRecord*>> groups;
@@ -576,11 +579,28 @@ void write_study_csv(const std::string& dir, const std::vector<RunRecord>& recor
     if (!groups.count(key)) order.push_back(key);
     groups[key].push_back(&r);
   }
-  if (!order.empty()) {
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) throw RuntimeError(dir + ": cannot create directory: " + ec.message());
+  if (order.empty()) return;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw RuntimeError(dir + ": cannot create directory: " + ec.message());
+  // One merging writer at a time: job-array tasks merge their shares into the same files.
+  struct LockGuard {
+    int fd = -1;
+    ~LockGuard() {
+      if (fd >= 0) ::close(fd);  // closing releases the lock
+    }
+  } guard;
+  if (merge) {
+    const std::string lock_path = (fs::path(dir) / ".csv.lock").string();
+    guard.fd = ::open(lock_path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+    if (guard.fd < 0) {
+      throw RuntimeError(lock_path + ": cannot open lock file: " + std::strerror(errno));
+    }
+    if (::flock(guard.fd, LOCK_EX) != 0) {
+      throw RuntimeError(lock_path + ": cannot lock: " + std::strerror(errno));
+    }
   }
+  std::vector<RunRecord> kept;  // rows of existing files that this call does not replace
   for (const auto& key : order) {
     const std::string file = (fs::path(dir) / (key.first + "." + key.second + ".csv")).string();
     if (bad_file_part(key.first) || key.first.find('.') != std::string::npos ||
@@ -590,6 +610,15 @@ void write_study_csv(const std::string& dir, const std::vector<RunRecord>& recor
                          "or ',' (and no '.' in the dataset name)");
     }
     std::vector<const RunRecord*> rows = groups[key];
+    if (merge && fs::exists(file, ec)) {
+      std::set<int> mine;
+      for (const RunRecord* r : rows) mine.insert(r->run_index);
+      kept.clear();
+      for (RunRecord& old : read_study_csv(file)) {
+        if (!mine.count(old.run_index)) kept.push_back(std::move(old));
+      }
+      for (const RunRecord& old : kept) rows.push_back(&old);
+    }
     std::stable_sort(rows.begin(), rows.end(), [](const RunRecord* a, const RunRecord* b) {
       return a->run_index < b->run_index;
     });
@@ -597,7 +626,7 @@ void write_study_csv(const std::string& dir, const std::vector<RunRecord>& recor
     os << ",time,train_loss,train_acc,val_loss,val_acc,test_loss,test_acc,model_evals\n";
     for (std::size_t i = 0; i < rows.size(); ++i) {
       const RunResult& r = rows[i]->result;
-      os << i << ',' << fmt_double(r.time) << ',' << fmt_double(r.train_loss) << ','
+      os << rows[i]->run_index << ',' << fmt_double(r.time) << ',' << fmt_double(r.train_loss) << ','
          << fmt_double(r.train_acc) << ',' << fmt_double(r.val_loss) << ',' << fmt_double(r.val_acc)
          << ',' << fmt_double(r.test_loss) << ',' << fmt_double(r.test_acc) << ','
          << r.study_evals << '\n';

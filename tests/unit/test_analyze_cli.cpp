@@ -243,3 +243,30 @@ TEST_F(AnalyzeCli, PlotsAndLatex) {
 }
 
 }  // namespace
+
+// A run met twice (the HDF5 file and the CSV written beside it by --csv) would
+// be averaged in twice: an error naming both files, exit 2. Run-range shares
+// of one experiment (disjoint run indices) are combined.
+TEST_F(AnalyzeCli, RunMetTwiceIsAnErrorAndDisjointSharesCombine) {
+  {
+    neurocma::ResultsWriter w((m_dir / "runs" / "iris.adam.runs0-4.h5").string());
+    for (int i = 0; i < 5; ++i) w.add(make_run("iris", "adam", i, 0.9, 1.0));
+    w.commit();
+    neurocma::ResultsWriter w2((m_dir / "runs" / "iris.adam.runs5-9.h5").string());
+    for (int i = 5; i < 10; ++i) w2.add(make_run("iris", "adam", i, 0.9, 1.0));
+    w2.commit();
+  }
+  Outcome o = run("'" + (m_dir / "runs").string() + "' --format json");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(nlohmann::json::parse(o.out).at("datasets").at(0).at("groups").at(0).at("runs"), 10);
+
+  std::vector<RunRecord> csv_runs;
+  for (int i = 0; i < 5; ++i) csv_runs.push_back(make_run("iris", "adam", i, 0.9, 1.0));
+  neurocma::write_study_csv((m_dir / "runs" / "csv").string(), csv_runs);
+  o = run("'" + (m_dir / "runs").string() + "'");
+  EXPECT_EQ(o.code, 2);
+  EXPECT_NE(o.err.find("run 0 of iris/adam is also in"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("iris.adam.csv"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("iris.adam.runs0-4.h5"), std::string::npos) << o.err;
+  EXPECT_EQ(o.err.find('\n'), o.err.size() - 1) << o.err;
+}

@@ -390,3 +390,37 @@ TEST(StudyCsv, UnwritableDirectoryNamesThePath) {
     EXPECT_NE(std::string(e.what()).find(blocker), std::string::npos) << e.what();
   }
 }
+
+// The shares of a job array (--run-range) add up to one CSV whose index
+// column is the run index; a share run again replaces its own rows only.
+TEST(StudyCsv, RunRangeSharesMergeByRunIndex) {
+  TempDir dir;
+  auto share = [](int first, int last, int evals) {
+    std::vector<RunRecord> recs;
+    for (int r = first; r <= last; ++r) {
+      RunRecord rec = make_record("sgd", "sgd", r, 1, false);
+      rec.result.study_evals = evals + r;
+      recs.push_back(rec);
+    }
+    return recs;
+  };
+  neurocma::write_study_csv(dir.path(), share(3, 4, 100), /*merge=*/true);
+  neurocma::write_study_csv(dir.path(), share(0, 2, 100), /*merge=*/true);
+  std::vector<RunRecord> got = neurocma::read_study_csv(dir / "iris.sgd.csv");
+  ASSERT_EQ(got.size(), 5u);
+  for (int r = 0; r < 5; ++r) {
+    EXPECT_EQ(got[static_cast<std::size_t>(r)].run_index, r);
+    EXPECT_EQ(got[static_cast<std::size_t>(r)].result.study_evals, 100 + r);
+  }
+  // Rerunning share 3..4 replaces those rows and keeps 0..2.
+  neurocma::write_study_csv(dir.path(), share(3, 4, 500), /*merge=*/true);
+  got = neurocma::read_study_csv(dir / "iris.sgd.csv");
+  ASSERT_EQ(got.size(), 5u);
+  EXPECT_EQ(got[2].result.study_evals, 102);
+  EXPECT_EQ(got[3].result.study_evals, 503);
+  // Without merge (a whole run) the file holds exactly the records given.
+  neurocma::write_study_csv(dir.path(), share(0, 1, 7));
+  got = neurocma::read_study_csv(dir / "iris.sgd.csv");
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[1].result.study_evals, 8);
+}

@@ -50,9 +50,14 @@ std::vector<RunRecord> read_results(const std::string& path, bool allow_incomple
 
 // The study's CSV layout: DIR/<dataset>.<optimizer>.csv, leading index column,
 // then time,train_loss,train_acc,val_loss,val_acc,test_loss,test_acc,model_evals
-// where model_evals is the study's counter (RunResult::study_evals). One row per run.
-// Creates DIR if needed; each file is written to a temporary name and renamed.
-void write_study_csv(const std::string& dir, const std::vector<RunRecord>& records);
+// where model_evals is the study's counter (RunResult::study_evals). One row per run,
+// the index column is the run index. Creates DIR if needed; each file is written
+// to a temporary name and renamed. With merge (a --run-range share of the runs),
+// the rows of an existing file whose run indices are not among `records` are
+// kept, so the shares of a job array add up to one file (a lock file,
+// DIR/.csv.lock, serializes concurrent merging writers).
+void write_study_csv(const std::string& dir, const std::vector<RunRecord>& records,
+                     bool merge = false);
 
 // Parses one such CSV back (dataset and optimizer from the file name
 // <dataset>.<optimizer>.csv; run_index from the index column; the model_evals
