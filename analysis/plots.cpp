@@ -1,8 +1,10 @@
 // Plots of neurocma-analyze, drawn with the SVG writer in svg.hpp.
 #include "plots.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 
 #include "neurocma/core/error.hpp"
 #include "neurocma/stats/summary.hpp"
@@ -48,6 +50,24 @@ Curve mean_curve(const std::vector<RunRecord>& runs, const std::string& metric) 
   return c;
 }
 
+std::size_t epochs_to_plot(const Curve& c, std::size_t total_runs) {
+  std::size_t e = 0;
+  while (e < c.runs.size() && 2 * c.runs[e] >= total_runs) ++e;
+  return e;
+}
+
+void curve_band(const Curve& c, const std::string& metric, std::size_t epochs,
+                std::vector<double>& lo, std::vector<double>& hi) {
+  const bool accuracy = metric.size() >= 3 && metric.compare(metric.size() - 3, 3, "acc") == 0;
+  const double top = accuracy ? 1.0 : std::numeric_limits<double>::infinity();
+  lo.resize(epochs);
+  hi.resize(epochs);
+  for (std::size_t e = 0; e < epochs; ++e) {
+    lo[e] = std::clamp(c.mean[e] - c.std[e], 0.0, top);
+    hi[e] = std::clamp(c.mean[e] + c.std[e], 0.0, top);
+  }
+}
+
 std::vector<std::string> write_plots(const Analysis& a, const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -82,14 +102,14 @@ std::vector<std::string> write_plots(const Analysis& a, const std::string& dir) 
       bool any = false;
       for (std::size_t g = 0; g < k; ++g) {
         const Curve c = mean_curve(d.runs[g], metric);
-        if (c.epoch.empty()) continue;
-        std::vector<double> lo(c.mean.size()), hi(c.mean.size());
-        for (std::size_t e = 0; e < c.mean.size(); ++e) {
-          lo[e] = c.mean[e] - c.std[e];
-          hi[e] = c.mean[e] + c.std[e];
-        }
-        chart.band(c.epoch, lo, hi, palette(g));
-        chart.line(c.epoch, c.mean, palette(g), d.optimizers[g]);
+        const std::size_t epochs = epochs_to_plot(c, d.runs[g].size());
+        if (epochs == 0) continue;
+        std::vector<double> lo, hi;
+        curve_band(c, metric, epochs, lo, hi);
+        const std::vector<double> x(c.epoch.begin(), c.epoch.begin() + static_cast<long>(epochs));
+        chart.band(x, lo, hi, palette(g));
+        chart.line(x, std::vector<double>(c.mean.begin(), c.mean.begin() + static_cast<long>(epochs)),
+                   palette(g), d.optimizers[g]);
         any = true;
       }
       if (any) save(chart, base + "_curve_" + metric + ".svg");

@@ -293,6 +293,32 @@ TEST(AnalyzePlots, MeanCurveOverRunsStillGoing) {
   EXPECT_DOUBLE_EQ(c.std[3], 0.0);
 }
 
+TEST(AnalyzePlots, CurveDrawnWhileHalfTheRunsGoAndBandClipped) {
+  // Runs of 2, 3, 5 and 6 epochs: at epoch 4 two of four runs remain (drawn),
+  // at epoch 6 one (not drawn).
+  std::vector<RunRecord> runs{
+      make_run("d", "o", 0.9, 0.3, 1, 2), make_run("d", "o", 0.9, 0.3, 1, 3),
+      make_run("d", "o", 0.8, 0.5, 1, 5), make_run("d", "o", 0.8, 0.5, 1, 6)};
+  const Curve c = mean_curve(runs, "val_loss");
+  ASSERT_EQ(c.epoch.size(), 6u);
+  EXPECT_EQ(epochs_to_plot(c, runs.size()), 5u);
+  EXPECT_EQ(epochs_to_plot(c, 9), 0u);  // fewer than half the runs from the start
+
+  Curve wide;
+  wide.epoch = {1, 2};
+  wide.mean = {0.2, 0.95};
+  wide.std = {0.5, 0.1};
+  wide.runs = {3, 3};
+  std::vector<double> lo, hi;
+  curve_band(wide, "val_loss", 2, lo, hi);
+  EXPECT_DOUBLE_EQ(lo[0], 0.0);
+  EXPECT_DOUBLE_EQ(hi[0], 0.7);
+  EXPECT_DOUBLE_EQ(hi[1], 1.05);  // a loss may exceed 1
+  curve_band(wide, "val_acc", 2, lo, hi);
+  EXPECT_DOUBLE_EQ(hi[1], 1.0);
+  EXPECT_DOUBLE_EQ(lo[1], 0.85);
+}
+
 TEST(AnalyzePlots, WritesSvgFiles) {
   const std::filesystem::path dir =
       std::filesystem::temp_directory_path() / ("neurocma_plots_" + std::to_string(::getpid()));
