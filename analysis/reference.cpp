@@ -37,6 +37,12 @@ ReferenceComparison compare_with_reference(const Analysis& a, const std::string&
     c.notes.push_back("the reference counts evaluations in the " + c.counting +
                       " convention, this analysis in the " + to_string(a.counting) +
                       " one: model_evals is not compared (use --counting " + c.counting + ")");
+  auto analyzed = [&](const std::string& metric) {
+    for (const DatasetAnalysis& x : a.datasets)
+      for (const MetricAnalysis& m : x.metrics)
+        if (m.metric == metric) return true;
+    return a.datasets.empty();  // nothing analyzed: every row reads "no runs"
+  };
   for (const auto& [dataset, opts] : j["datasets"].items()) {
     if (!opts.is_object()) fail("datasets." + dataset, "expected an object of optimizers");
     const DatasetAnalysis* d = nullptr;
@@ -51,6 +57,7 @@ ReferenceComparison compare_with_reference(const Analysis& a, const std::string&
           fail(where + "." + metric, "expected [mean, std] with std >= 0");
         if (metric.find("_evals") != std::string::npos && c.counting != to_string(a.counting))
           continue;
+        if (!analyzed(metric)) continue;  // left out by --metrics
         ReferenceRow r;
         r.dataset = dataset;
         r.optimizer = opt;

@@ -402,6 +402,12 @@ TEST(AnalyzeReference, ToleranceAndVerdictPerMetric) {
   EXPECT_NE(md.find("| adam | time | 10 ± 1 |"), std::string::npos) << md;
   EXPECT_NE(md.find("x faster"), std::string::npos);
   EXPECT_NE(md.find("test_acc within tolerance: 1 of 2 setups"), std::string::npos) << md;
+  // Metrics left out by --metrics get no rows (not "no runs").
+  AnalysisOptions only_acc;
+  only_acc.metrics = {"test_acc"};
+  const ReferenceComparison acc = compare_with_reference(analyze(runs, only_acc), path);
+  ASSERT_EQ(acc.rows.size(), 3u);
+  for (const ReferenceRow& r : acc.rows) EXPECT_EQ(r.metric, "test_acc");
   std::ofstream(path) << R"({"runs": 25, "datasets": {"iris": {"adam": {"test_acc": [0.9]}}}})";
   try {
     compare_with_reference(a, path);
