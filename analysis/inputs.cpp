@@ -127,7 +127,8 @@ LoadedInputs load_inputs(const std::vector<std::string>& inputs) {
     load_file(f, out);
     for (std::size_t i = before; i < out.runs.size(); ++i) {
       const RunRecord& r = out.runs[i];
-      const auto [it, fresh] = origin.emplace(std::make_tuple(r.dataset, r.optimizer, r.run_index), f);
+      const auto [it, fresh] =
+          origin.emplace(std::make_tuple(r.dataset, r.optimizer, r.run_index), f);
       if (!fresh) {
         throw ConfigError(f + ": run " + std::to_string(r.run_index) + " of " + r.dataset + "/" +
                           r.optimizer + " is also in " + it->second +

@@ -43,7 +43,6 @@ int run(const Args& args) {
   if (!args.counting.empty()) opt.counting = parse_counting(args.counting);
   const Format format = parse_format(format_name);
 
-
   const LoadedInputs loaded = load_inputs(inputs);
   for (const std::string& s : loaded.skipped) std::cerr << kProg << ": skipped " << s << "\n";
   for (const std::string& e : loaded.excluded) std::cerr << kProg << ": excluded " << e << "\n";
@@ -60,7 +59,8 @@ int run(const Args& args) {
     if (format == Format::kMarkdown)
       text += "\n" + render_reference_markdown(c);
     else
-      std::cerr << kProg << ": note: the comparison with --reference is written only with --format md\n";
+      std::cerr << kProg
+                << ": note: the comparison with --reference is written only with --format md\n";
   }
   if (out_path.empty()) {
     std::cout << text;

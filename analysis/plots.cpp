@@ -108,7 +108,8 @@ std::vector<std::string> write_plots(const Analysis& a, const std::string& dir) 
         curve_band(c, metric, epochs, lo, hi);
         const std::vector<double> x(c.epoch.begin(), c.epoch.begin() + static_cast<long>(epochs));
         chart.band(x, lo, hi, palette(g));
-        chart.line(x, std::vector<double>(c.mean.begin(), c.mean.begin() + static_cast<long>(epochs)),
+        chart.line(x,
+                   std::vector<double>(c.mean.begin(), c.mean.begin() + static_cast<long>(epochs)),
                    palette(g), d.optimizers[g]);
         any = true;
       }

@@ -218,7 +218,8 @@ std::string settings_line(const AnalysisOptions& o) {
 
 std::string render_markdown(const Analysis& a, const std::vector<std::string>& excluded) {
   std::ostringstream os;
-  os << "# neurocma-analyze report\n\n" << settings_line(a.options) << "\n\n"
+  os << "# neurocma-analyze report\n\n"
+     << settings_line(a.options) << "\n\n"
      << counting_text(a.counting) << "\n\n";
   if (!excluded.empty()) {
     os << "Excluded inputs:\n\n";

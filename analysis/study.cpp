@@ -16,7 +16,8 @@ const std::vector<MetricDef>& all_metrics() {
     std::vector<MetricDef> d;
     for (const MetricInfo& m : run_metrics()) {
       if (!m.in_final()) continue;
-      d.push_back({m.name, m.better == MetricDirection::kHigher ? Better::kHigher : Better::kLower});
+      d.push_back(
+          {m.name, m.better == MetricDirection::kHigher ? Better::kHigher : Better::kLower});
       if (std::string(m.name) == "grad_evals") d.push_back({"total_evals", Better::kLower});
     }
     return d;
@@ -59,7 +60,9 @@ Counting parse_counting(const std::string& s) {
   throw ConfigError("--counting: unknown value '" + s + "', expected native or study");
 }
 
-std::string to_string(Counting c) { return c == Counting::kStudy ? "study" : "native"; }
+std::string to_string(Counting c) {
+  return c == Counting::kStudy ? "study" : "native";
+}
 
 std::string counting_text(Counting c) {
   if (c == Counting::kStudy)

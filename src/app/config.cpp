@@ -66,7 +66,8 @@ DatasetConfig parse_dataset(Reader& r) {
                          ? StandardizeOn::kAll
                          : StandardizeOn::kTrain;
   const bool iris = d.name == "iris";
-  d.split = parse_split(r.choice("split", iris ? "ratio" : "official", {"official", "ratio", "sklearn"}));
+  d.split =
+      parse_split(r.choice("split", iris ? "ratio" : "official", {"official", "ratio", "sklearn"}));
   if (iris && d.split == SplitKind::kOfficial) {
     r.fail("split", "iris has no official test set; expected \"ratio\"");
   }
@@ -114,7 +115,7 @@ TrainConfig parse_train(Reader& r) {
   t.min_delta = r.number("min_delta", t.min_delta, 0, false, kInf, false);
   t.test_on = parse_test_on(r.choice("test_on", "best", {"best", "last", "best_on_early_stop"}));
   t.rng = r.choice("rng", "neurocma", {"neurocma", "torch"}) == "torch" ? RunRng::kTorch
-                                                                         : RunRng::kNeurocma;
+                                                                        : RunRng::kNeurocma;
   r.finish();
   return t;
 }
@@ -393,23 +394,26 @@ nlohmann::json to_json(const ExperimentConfig& cfg) {
   json j = json::object();
   j["name"] = cfg.name;
   const DatasetConfig& d = cfg.dataset;
-  j["dataset"] = {{"name", d.name},           {"data_dir", d.data_dir},
-                  {"pool", d.pool},           {"standardize", d.standardize},
+  j["dataset"] = {{"name", d.name},
+                  {"data_dir", d.data_dir},
+                  {"pool", d.pool},
+                  {"standardize", d.standardize},
                   {"standardize_on", d.standardize_on == StandardizeOn::kAll ? "all" : "train"},
-                  {"split", to_string(d.split)}, {"train_ratio", d.train_ratio},
-                  {"val_ratio", d.val_ratio}, {"test_ratio", d.test_ratio},
+                  {"split", to_string(d.split)},
+                  {"train_ratio", d.train_ratio},
+                  {"val_ratio", d.val_ratio},
+                  {"test_ratio", d.test_ratio},
                   {"stratify", d.stratify},
-                  {"val_size", d.val_size},   {"limit", d.limit}};
+                  {"val_size", d.val_size},
+                  {"limit", d.limit}};
   j["model"] = {{"hidden", cfg.model.hidden},
                 {"activation", to_string(cfg.model.activation)},
                 {"output", to_string(cfg.model.output)}};
   const TrainConfig& t = cfg.train;
-  j["train"] = {{"batch_size", t.batch_size},
-                {"max_epochs", t.max_epochs},
-                {"patience", t.patience},
-                {"min_delta", t.min_delta},
-                {"test_on", to_string(t.test_on)},
-                {"rng", t.rng == RunRng::kTorch ? "torch" : "neurocma"}};
+  j["train"] = {
+      {"batch_size", t.batch_size},      {"max_epochs", t.max_epochs},
+      {"patience", t.patience},          {"min_delta", t.min_delta},
+      {"test_on", to_string(t.test_on)}, {"rng", t.rng == RunRng::kTorch ? "torch" : "neurocma"}};
   json opts = json::array();
   for (const OptimizerConfig& o : cfg.optimizers) {
     json e = {{"name", o.name}, {"type", o.type}};

@@ -120,7 +120,8 @@ void print_summary(std::ostream& out, const std::vector<RunRecord>& records, boo
       out << "\n";
       if (r == 0) {
         out << "|";
-        for (std::size_t i = 0; i < rows[r].size(); ++i) out << std::string(width[i] + 2, '-') << "|";
+        for (std::size_t i = 0; i < rows[r].size(); ++i)
+          out << std::string(width[i] + 2, '-') << "|";
         out << "\n";
       }
     }

@@ -13,11 +13,11 @@
 
 #include "neurocma/app/callbacks.hpp"
 #include "neurocma/app/checkpoint.hpp"
+#include "neurocma/app/config.hpp"
 #include "neurocma/app/experiment.hpp"
 #include "neurocma/app/run_report.hpp"
 #include "neurocma/core/error.hpp"
 #include "neurocma/core/signals.hpp"
-#include "neurocma/app/config.hpp"
 #include "neurocma/io/data_loader.hpp"
 #include "neurocma/io/results.hpp"
 #include "neurocma/parallel/mpi_evaluator.hpp"
@@ -110,8 +110,8 @@ int run_study(const RunStudyOptions& args, ParallelContext& ctx) {
 
   // Warnings (e.g. an unknown checksum) once, from rank 0.
   std::ostringstream quiet_warnings;
-  const Experiment ex(cfg, load_splits(cfg.dataset, cfg.seed,
-                                       ctx.is_root() ? std::cerr : quiet_warnings));
+  const Experiment ex(
+      cfg, load_splits(cfg.dataset, cfg.seed, ctx.is_root() ? std::cerr : quiet_warnings));
 
   std::vector<JobSpec> jobs;
   for (int r = first_run; r < end_run; ++r)
@@ -235,6 +235,5 @@ int run_study(const RunStudyOptions& args, ParallelContext& ctx) {
   if (!args.csv_dir.empty()) std::cout << "csv: " << args.csv_dir << "\n";
   return kExitOk;
 }
-
 
 }  // namespace neurocma

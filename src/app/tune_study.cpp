@@ -18,11 +18,11 @@
 #include <sstream>
 #include <unordered_set>
 
+#include "neurocma/app/experiment.hpp"
+#include "neurocma/app/tune_space.hpp"
 #include "neurocma/core/error.hpp"
 #include "neurocma/io/data_loader.hpp"
 #include "neurocma/io/trial_store.hpp"
-#include "neurocma/app/tune_space.hpp"
-#include "neurocma/app/experiment.hpp"
 #include "neurocma/parallel/scheduler.hpp"
 #include "neurocma/tune/sampler.hpp"
 
@@ -435,9 +435,8 @@ TuneReport run_tune(ParallelContext& ctx, ExperimentConfig cfg, const TuneOption
     f.values[static_cast<std::size_t>(k)] = v;
     f.time += rec.result.time;
     if (!std::isfinite(v) && f.reason.empty())
-      f.reason =
-          rec.result.stop.kind == RunStop::Kind::kNone ? "no finite validation loss"
-                                                       : rec.result.stop.text();
+      f.reason = rec.result.stop.kind == RunStop::Kind::kNone ? "no finite validation loss"
+                                                              : rec.result.stop.text();
     if (++f.finished < opt.seeds) return;
 
     Study& s = studies[static_cast<std::size_t>(f.study)];
@@ -477,7 +476,8 @@ TuneReport run_tune(ParallelContext& ctx, ExperimentConfig cfg, const TuneOption
 
   const ScheduleOptions sched = ex.schedule(opt.ranks_per_run);
   execute_dynamic(
-      ctx, sched, [&] { return std::make_unique<SerialEvaluator>(ex.mlp); }, next, job_fn, on_result);
+      ctx, sched, [&] { return std::make_unique<SerialEvaluator>(ex.mlp); }, next, job_fn,
+      on_result);
   if (!ctx.is_root()) return report;
   progress.finish();
 

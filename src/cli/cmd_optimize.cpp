@@ -30,7 +30,7 @@ struct OptimizeArgs {
   long long max_evals = 0;  // 0: 1e4 * dim
   bool active = false, no_active = false;
   bool mirrored = false;
-  long long seeds = 1;  // > 1: seeds seed .. seed + seeds - 1, with their median
+  long long seeds = 1;               // > 1: seeds seed .. seed + seeds - 1, with their median
   std::vector<std::string> options;  // KEY=VALUE of the strategy's config keys
 };
 
@@ -157,9 +157,10 @@ void add_optimize_command(CLI::App& app, Action& action, ParallelContext& ctx) {
           out["evals"] = evals;
           out["reached"] = m;
           out["median_evals"] =
-              m == 0 ? nlohmann::json()
-                     : nlohmann::json(m % 2 ? reached_evals[m / 2]
-                                            : 0.5 * (reached_evals[m / 2 - 1] + reached_evals[m / 2]));
+              m == 0
+                  ? nlohmann::json()
+                  : nlohmann::json(m % 2 ? reached_evals[m / 2]
+                                         : 0.5 * (reached_evals[m / 2 - 1] + reached_evals[m / 2]));
         }
         std::cout << out.dump() << std::endl;
       }

@@ -31,8 +31,7 @@ void add_run_command(CLI::App& app, Action& action, ParallelContext& ctx) {
   cmd->add_option(
       "--checkpoint-every-minutes", args->checkpoint_minutes,
       "Checkpoint every T minutes, between mini-batches (0 = off; default: config, else 5)");
-  cmd->callback(
-      [args, &action, &ctx] { action = [args, &ctx] { return run_study(*args, ctx); }; });
+  cmd->callback([args, &action, &ctx] { action = [args, &ctx] { return run_study(*args, ctx); }; });
 }
 
 }  // namespace neurocma::cli

@@ -4,9 +4,9 @@
 #include <optional>
 
 #include "commands.hpp"
-#include "neurocma/core/error.hpp"
 #include "neurocma/app/config.hpp"
 #include "neurocma/app/tune_study.hpp"
+#include "neurocma/core/error.hpp"
 
 namespace neurocma::cli {
 namespace {

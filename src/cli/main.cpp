@@ -3,8 +3,8 @@
 
 #include "commands.hpp"
 #include "neurocma/core/error.hpp"
-#include "neurocma/core/version.hpp"
 #include "neurocma/core/signals.hpp"
+#include "neurocma/core/version.hpp"
 
 int main(int argc, char** argv) {
   using namespace neurocma;

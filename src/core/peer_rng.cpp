@@ -23,8 +23,8 @@ std::uint32_t Mt19937::operator()() {
     for (int k = 0; k < kN; ++k) {
       const std::uint32_t y = (m_mt[static_cast<std::size_t>(k)] & kUpper) |
                               (m_mt[static_cast<std::size_t>((k + 1) % kN)] & kLower);
-      m_mt[static_cast<std::size_t>(k)] = m_mt[static_cast<std::size_t>((k + kM) % kN)] ^
-                                          (y >> 1) ^ ((y & 1u) ? kMatrix : 0u);
+      m_mt[static_cast<std::size_t>(k)] =
+          m_mt[static_cast<std::size_t>((k + kM) % kN)] ^ (y >> 1) ^ ((y & 1u) ? kMatrix : 0u);
     }
     m_i = 0;
   }

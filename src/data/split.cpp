@@ -153,7 +153,8 @@ std::vector<Index> approximate_mode(const std::vector<Index>& counts, Index n_dr
       // rng.choice(inds, add, replace=False) = inds[permutation(len(inds))[:add]]
       const std::vector<Index> perm = rng.permutation(static_cast<Index>(inds.size()));
       for (Index k = 0; k < add; ++k)
-        floored[static_cast<std::size_t>(inds[static_cast<std::size_t>(perm[static_cast<std::size_t>(k)])])] += 1.0;
+        floored[static_cast<std::size_t>(
+            inds[static_cast<std::size_t>(perm[static_cast<std::size_t>(k)])])] += 1.0;
       need -= add;
     }
   }
@@ -164,8 +165,9 @@ std::vector<Index> approximate_mode(const std::vector<Index>& counts, Index n_dr
 
 // One train_test_split(..., test_size=test_fraction, stratify=labels, random_state=seed):
 // positions into `labels` for the train and the test part, in sklearn's order.
-std::pair<std::vector<Index>, std::vector<Index>> sklearn_train_test(
-    const std::vector<int>& labels, double test_fraction, std::uint32_t seed) {
+std::pair<std::vector<Index>, std::vector<Index>> sklearn_train_test(const std::vector<int>& labels,
+                                                                     double test_fraction,
+                                                                     std::uint32_t seed) {
   const Index n = static_cast<Index>(labels.size());
   // _validate_shuffle_split: n_test = ceil(test_size * n), n_train = n - n_test.
   const Index n_test = static_cast<Index>(std::ceil(test_fraction * static_cast<double>(n)));

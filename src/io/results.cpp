@@ -569,8 +569,7 @@ std::vector<RunRecord> read_results(const std::string& path, bool allow_incomple
 
 // ---------------------------------------------------------------- CSV
 
-void write_study_csv(const std::string& dir, const std::vector<RunRecord>& records,
-                     bool merge) {
+void write_study_csv(const std::string& dir, const std::vector<RunRecord>& records, bool merge) {
   // (dataset, optimizer) groups in order of first appearance.
   std::vector<std::pair<std::string, std::string>> order;
   std::map<std::pair<std::string, std::string>, std::vector<const RunRecord*>> groups;
@@ -626,10 +625,10 @@ void write_study_csv(const std::string& dir, const std::vector<RunRecord>& recor
     os << ",time,train_loss,train_acc,val_loss,val_acc,test_loss,test_acc,model_evals\n";
     for (std::size_t i = 0; i < rows.size(); ++i) {
       const RunResult& r = rows[i]->result;
-      os << rows[i]->run_index << ',' << fmt_double(r.time) << ',' << fmt_double(r.train_loss) << ','
-         << fmt_double(r.train_acc) << ',' << fmt_double(r.val_loss) << ',' << fmt_double(r.val_acc)
-         << ',' << fmt_double(r.test_loss) << ',' << fmt_double(r.test_acc) << ','
-         << r.study_evals << '\n';
+      os << rows[i]->run_index << ',' << fmt_double(r.time) << ',' << fmt_double(r.train_loss)
+         << ',' << fmt_double(r.train_acc) << ',' << fmt_double(r.val_loss) << ','
+         << fmt_double(r.val_acc) << ',' << fmt_double(r.test_loss) << ',' << fmt_double(r.test_acc)
+         << ',' << r.study_evals << '\n';
     }
     const std::string tmp = file + ".tmp." + std::to_string(static_cast<long>(::getpid()));
     {

@@ -13,7 +13,9 @@ Output parse_output(const std::string& s) {
   throw ConfigError("output '" + s + "': expected logits or softmax");
 }
 
-std::string to_string(Output o) { return o == Output::kSoftmax ? "softmax" : "logits"; }
+std::string to_string(Output o) {
+  return o == Output::kSoftmax ? "softmax" : "logits";
+}
 
 double loss_lower_bound(Output output, int classes) {
   if (output == Output::kLogits) return 0.0;

@@ -15,7 +15,9 @@ void CmaEs::Impl::eigen_init() {
   D = Vector::Ones(n);
 }
 
-void CmaEs::Impl::eigen_sample(Index cols) { Y.leftCols(cols).noalias() = BD * Z.leftCols(cols); }
+void CmaEs::Impl::eigen_sample(Index cols) {
+  Y.leftCols(cols).noalias() = BD * Z.leftCols(cols);
+}
 
 void CmaEs::Impl::eigen_update(double a, const std::vector<Index>& sel,
                                const std::vector<double>& wo) {

@@ -8,15 +8,14 @@ namespace neurocma {
 void CmaEs::Impl::lm_init(double nd) {
   // [LGB] Algorithm 1: c_sigma = 2 lambda / n, c_d,i = 1 / (1.5^(i-1) n),
   // c_c,i = lambda / (4^(i-1) n). Capped at 1 so small n (n < 2 lambda) stays defined.
-  lm_m = opt.lm_memory > 0 ? opt.lm_memory
-                           : 4 + static_cast<Index>(std::floor(3.0 * std::log(nd)));
+  lm_m = opt.lm_memory > 0 ? opt.lm_memory : 4 + static_cast<Index>(std::floor(3.0 * std::log(nd)));
   cs = std::min(1.0, 2.0 * static_cast<double>(lambda) / nd);
   lm_cd.resize(lm_m);
   lm_cc.resize(lm_m);
   for (Index i = 0; i < lm_m; ++i) {
     lm_cd(i) = 1.0 / (std::pow(1.5, static_cast<double>(i)) * nd);
-    lm_cc(i) = std::min(
-        1.0, static_cast<double>(lambda) / (std::pow(4.0, static_cast<double>(i)) * nd));
+    lm_cc(i) =
+        std::min(1.0, static_cast<double>(lambda) / (std::pow(4.0, static_cast<double>(i)) * nd));
   }
   lm_V = Matrix::Zero(n, lm_m);
   if (opt.single_precision) lm_Vf = MatrixF::Zero(n, lm_m);

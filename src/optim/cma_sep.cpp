@@ -5,7 +5,9 @@
 
 namespace neurocma {
 
-void CmaEs::Impl::sep_init() { diagC = Vector::Ones(n); }
+void CmaEs::Impl::sep_init() {
+  diagC = Vector::Ones(n);
+}
 
 void CmaEs::Impl::sep_sample(Index cols) {
   Y.leftCols(cols) = diagC.cwiseSqrt().asDiagonal() * Z.leftCols(cols);
@@ -66,7 +68,9 @@ void CmaEs::Impl::draw_columns(Index c0, Index c1, Eigen::Ref<Matrix> x) {
   for (Index j = c0; j < c1; ++j) drawn[static_cast<std::size_t>(j)] = 1;
 }
 
-void CmaEs::Impl::sep_save(StateMap& out) const { out["diagC"] = state_vec(diagC); }
+void CmaEs::Impl::sep_save(StateMap& out) const {
+  out["diagC"] = state_vec(diagC);
+}
 
 void CmaEs::Impl::sep_load(const StateMap& st) {
   state_load(state_array(st, "diagC", static_cast<std::size_t>(n)), diagC);

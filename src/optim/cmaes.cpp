@@ -199,11 +199,6 @@ void CmaEs::Impl::sample_y(Index cols) {
   }
 }
 
-
-
-
-
-
 Vector CmaEs::Impl::coord_std() const {
   switch (opt.variant) {
     case CmaVariant::kFull:
@@ -410,7 +405,6 @@ void CmaEs::materialize(Index c0, Index c1, Eigen::Ref<Matrix> candidates) {
                        " and an output of " + std::to_string(candidates.cols()) + " columns");
   s.draw_columns(c0, c1, candidates);
 }
-
 
 void CmaEs::tell(const Eigen::Ref<const Vector>& fitness) {
   Impl& s = *m_impl;

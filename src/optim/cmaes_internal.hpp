@@ -181,8 +181,7 @@ struct CmaEs::Impl {
 };
 
 // State arrays: a key that must exist with `size` values.
-const std::vector<double>& state_array(const StateMap& s, const std::string& key,
-                                       std::size_t size);
+const std::vector<double>& state_array(const StateMap& s, const std::string& key, std::size_t size);
 std::vector<double> state_vec(const Vector& v);
 std::vector<double> state_vec(const Matrix& m);
 void state_load(const std::vector<double>& src, Vector& v);

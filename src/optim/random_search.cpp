@@ -96,7 +96,8 @@ void RandomSearch::set_state(const StateMap& s) {
   const std::vector<double>& rw = get("rng", 12);
   std::array<std::uint64_t, 6> r{};
   for (std::size_t i = 0; i < 6; ++i)
-    r[i] = (static_cast<std::uint64_t>(rw[2 * i]) << 32) | static_cast<std::uint64_t>(rw[2 * i + 1]);
+    r[i] =
+        (static_cast<std::uint64_t>(rw[2 * i]) << 32) | static_cast<std::uint64_t>(rw[2 * i + 1]);
   m_rng.set_state(r);
   m_asked = false;
 }

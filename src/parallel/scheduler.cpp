@@ -17,9 +17,9 @@
 
 #include "internal.hpp"
 #include "neurocma/core/error.hpp"
-#include "neurocma/parallel/mpi_evaluator.hpp"
-#include "neurocma/io/serialize.hpp"
 #include "neurocma/core/signals.hpp"
+#include "neurocma/io/serialize.hpp"
+#include "neurocma/parallel/mpi_evaluator.hpp"
 
 #ifdef NEUROCMA_HAVE_MPI
 #include <mpi.h>

@@ -20,8 +20,8 @@ bool EarlyStopping::update(double val_loss) {
 
 void EarlyStopping::epoch_end(int, const EpochRecord& rec, EpochVerdict& verdict) {
   // A non-finite validation loss never improves.
-  verdict.converged = update(std::isfinite(rec.val_loss) ? rec.val_loss
-                                                         : std::numeric_limits<double>::infinity());
+  verdict.converged =
+      update(std::isfinite(rec.val_loss) ? rec.val_loss : std::numeric_limits<double>::infinity());
   verdict.improved = improved();
 }
 
@@ -30,6 +30,8 @@ void EarlyStopping::store(TrainState& st) const {
   st.stop_bad = m_bad;
 }
 
-void EarlyStopping::restore(const TrainState& st) { set(st.stop_best, st.stop_bad); }
+void EarlyStopping::restore(const TrainState& st) {
+  set(st.stop_best, st.stop_bad);
+}
 
 }  // namespace neurocma

@@ -8,7 +8,9 @@
 
 namespace neurocma {
 
-void RngOrder::next(std::vector<Index>& order) { shuffle(order.begin(), order.end(), m_rng); }
+void RngOrder::next(std::vector<Index>& order) {
+  shuffle(order.begin(), order.end(), m_rng);
+}
 
 std::vector<std::uint64_t> RngOrder::state() const {
   const auto s = m_rng.state();

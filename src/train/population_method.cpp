@@ -123,8 +123,8 @@ StateMap PopulationMethod::state() const {
   StateMap s;
   s["blocks"] = {static_cast<double>(m_es.size())};
   if (m_opt.context == BlockContext::kEpochStart)
-    s["epoch_start"] = std::vector<double>(m_epoch_start.data(),
-                                           m_epoch_start.data() + m_epoch_start.size());
+    s["epoch_start"] =
+        std::vector<double>(m_epoch_start.data(), m_epoch_start.data() + m_epoch_start.size());
   for (size_t bi = 0; bi < m_es.size(); ++bi)
     for (auto& [key, value] : m_es[bi]->state())
       s["b" + std::to_string(bi) + "/" + key] = std::move(value);

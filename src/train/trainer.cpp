@@ -205,9 +205,8 @@ RunResult train(const Mlp& mlp, const Splits& splits, TrainingMethod& method,
   }
   const bool use_best =
       result.best_epoch > 0 &&
-      (settings.test_on == TestOn::kBest ||
-       (settings.test_on == TestOn::kBestOnEarlyStop &&
-        result.stop.kind == RunStop::Kind::kEarlyStopping));
+      (settings.test_on == TestOn::kBest || (settings.test_on == TestOn::kBestOnEarlyStop &&
+                                             result.stop.kind == RunStop::Kind::kEarlyStopping));
   const EpochRecord& chosen =
       use_best ? result.history[static_cast<size_t>(result.best_epoch - 1)] : result.history.back();
   result.final_params = use_best ? st.best_params : st.params;

@@ -15,8 +15,8 @@
 
 #include "mpi/toy_evaluator.hpp"
 #include "neurocma/core/error.hpp"
-#include "neurocma/parallel/scheduler.hpp"
 #include "neurocma/io/serialize.hpp"
+#include "neurocma/parallel/scheduler.hpp"
 
 namespace neurocma {
 namespace {

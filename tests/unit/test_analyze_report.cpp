@@ -370,7 +370,8 @@ TEST(AnalyzeCounting, StudyCsvRunsSelectTheStudyConventionAndNeverMix) {
   EXPECT_EQ(forced.datasets[0].metrics.back().samples[0].size(), 10u);
   bool noted = false;
   for (const std::string& n : forced.notes)
-    noted = noted || n.find("no model_evals in the native counting convention") != std::string::npos;
+    noted =
+        noted || n.find("no model_evals in the native counting convention") != std::string::npos;
   EXPECT_TRUE(noted);
   EXPECT_TRUE(std::isnan(metric_value(csv.result, "grad_evals", Counting::kStudy)));
   EXPECT_EQ(metric_value(csv.result, "study_evals"), 4321.0);
@@ -396,7 +397,7 @@ TEST(AnalyzeReference, ToleranceAndVerdictPerMetric) {
   const double s = adam.ours.std;
   EXPECT_NEAR(adam.tolerance, 2.6 * std::sqrt(0.01 * 0.01 / 25 + s * s / 10), 1e-15);
   EXPECT_TRUE(adam.within);
-  EXPECT_FALSE(c.rows[2].within);  // sgd: 0.8045 against 0.70
+  EXPECT_FALSE(c.rows[2].within);   // sgd: 0.8045 against 0.70
   EXPECT_EQ(c.rows[3].ours.n, 0u);  // no such optimizer here
   const std::string md = render_reference_markdown(c);
   EXPECT_NE(md.find("| adam | time | 10 ± 1 |"), std::string::npos) << md;

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "neurocma/core/error.hpp"
 #include "neurocma/app/checkpoint.hpp"
+#include "neurocma/core/error.hpp"
 #include "neurocma/optim/cmaes.hpp"
 #include "neurocma/train/gradient_method.hpp"
 #include "neurocma/train/population_method.hpp"
@@ -131,10 +131,9 @@ namespace {
 void expect_adam_resume_finishes(const Splits& s, const RunResult& full, const TrainState& saved,
                                  const std::string& what) {
   Harness second(Kind::kAdam, 3, 3);
-  expect_same(full,
-              train(second.mlp, s, *second.method, second.ts, second.p0, second.shuffle, {},
-                    &saved),
-              what);
+  expect_same(
+      full, train(second.mlp, s, *second.method, second.ts, second.p0, second.shuffle, {}, &saved),
+      what);
 }
 
 }  // namespace

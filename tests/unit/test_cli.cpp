@@ -177,10 +177,11 @@ TEST_F(Cli, SummaryBoldsOnlyTheMannWhitneyBest) {
   // Adam at lr 0.05 learns Iris in 20 epochs; SGD at lr 1e-5 does not move.
   const fs::path cfg = write(
       "s.json",
-      tiny(R"({"name":"slow","type":"sgd","lr":1e-5},{"name":"adam","type":"adam","lr":0.05})", 20));
-  const Result r = sh(bin() + " run " + cfg.string() + " --runs 8 --quiet --out " +
-                          (m_dir / "out").string(),
-                      m_dir);
+      tiny(R"({"name":"slow","type":"sgd","lr":1e-5},{"name":"adam","type":"adam","lr":0.05})",
+           20));
+  const Result r =
+      sh(bin() + " run " + cfg.string() + " --runs 8 --quiet --out " + (m_dir / "out").string(),
+         m_dir);
   ASSERT_EQ(r.code, 0) << r.err;
   auto cells = [&](const std::string& row) {
     const std::size_t b = r.out.find("| " + row + " ");

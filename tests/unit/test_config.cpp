@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "neurocma/core/error.hpp"
 #include "neurocma/app/config.hpp"
+#include "neurocma/core/error.hpp"
 
 namespace fs = std::filesystem;
 using neurocma::ConfigError;
@@ -400,9 +400,10 @@ TEST(Config, ActiveDefaultsPerVariantAndStudySwitches) {
   EXPECT_NE(error_of(R"({"optimizers": [{"type": "cmaes", "variant": "lm", "active": true}]})")
                 .find("configs/x.json: optimizers[0].active: LM-MA-ES has no active"),
             std::string::npos);
-  EXPECT_NE(error_of(R"({"optimizers": [{"type": "cmaes", "block_context": "epoch"}]})")
-                .find("optimizers[0].block_context: expected one of \"current\" or \"epoch_start\""),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(R"({"optimizers": [{"type": "cmaes", "block_context": "epoch"}]})")
+          .find("optimizers[0].block_context: expected one of \"current\" or \"epoch_start\""),
+      std::string::npos);
   EXPECT_NE(error_of(R"({"model": {"output": "probs"}, "optimizers": [{"type": "adam"}]})")
                 .find("model.output: expected one of \"logits\" or \"softmax\""),
             std::string::npos);

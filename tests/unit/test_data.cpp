@@ -657,9 +657,8 @@ TEST(SklearnSplit, MatchesScikitLearnIndexForIndex) {
     SCOPED_TRACE(c["name"].get<std::string>());
     const std::vector<int> y = c["labels"].get<std::vector<int>>();
     const auto r = c["ratios"];
-    const SplitIndices s =
-        sklearn_split(y, r[0].get<double>(), r[1].get<double>(), r[2].get<double>(),
-                      c["seed"].get<std::uint64_t>());
+    const SplitIndices s = sklearn_split(y, r[0].get<double>(), r[1].get<double>(),
+                                         r[2].get<double>(), c["seed"].get<std::uint64_t>());
     EXPECT_EQ(s.train, as_indices(c["train"]));
     EXPECT_EQ(s.val, as_indices(c["val"]));
     EXPECT_EQ(s.test, as_indices(c["test"]));

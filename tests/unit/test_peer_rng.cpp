@@ -65,7 +65,8 @@ TEST(TorchGenerator, StudyInitAndDataLoaderOrderMatchTorch) {
       TorchGenerator g(seed);
       const Vector p = study_mlp(4, 10, 3).init_torch(g);
       ASSERT_EQ(static_cast<size_t>(p.size()), run["iris_init"].size());
-      for (Index i = 0; i < p.size(); ++i) EXPECT_EQ(p(i), run["iris_init"][static_cast<size_t>(i)].get<double>());
+      for (Index i = 0; i < p.size(); ++i)
+        EXPECT_EQ(p(i), run["iris_init"][static_cast<size_t>(i)].get<double>());
       // The DataLoader's permutations of the next epochs, through TorchOrder.
       TorchOrder order(g);
       std::vector<Index> idx(90);

@@ -102,8 +102,7 @@ TEST_F(RandomSearchCli, TrainsUnderMpiResumesAndTunes) {
   const std::string out = (m_dir / "c").string();
   testing_support::Child child(m_exe + " run " + cfg + " --quiet --out " + out +
                                " --checkpoint-every-epochs 1");
-  for (int i = 0; i < 2000 && !fs::exists(out + "/rs.h5.ckpt/job-rs-0.ckpt"); ++i)
-    usleep(5000);
+  for (int i = 0; i < 2000 && !fs::exists(out + "/rs.h5.ckpt/job-rs-0.ckpt"); ++i) usleep(5000);
   kill(child.pid(), SIGKILL);
   child.wait();
   const auto resumed = run_shell(m_exe + " run " + cfg + " --resume --out " + out);
@@ -128,8 +127,8 @@ TEST(RandomSearch, NothingOutsideItsOwnFilesAndTheRegistryNamesIt) {
   const std::regex name("random_search|RandomSearch");
   const std::vector<std::string> allowed = {
       "include/neurocma/optim/random_search.hpp", "src/optim/random_search.cpp",
-      "include/neurocma/app/specs/random_search_spec.hpp",
-      "src/app/specs/random_search_spec.cpp", "include/neurocma/app/registry.hpp"};
+      "include/neurocma/app/specs/random_search_spec.hpp", "src/app/specs/random_search_spec.cpp",
+      "include/neurocma/app/registry.hpp"};
   std::vector<std::string> found;
   for (const char* dir : {"src", "include", "analysis", "bench", "jobs", "scripts", "cmake"}) {
     if (!fs::exists(root / dir)) continue;

@@ -12,14 +12,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "neurocma/app/config.hpp"
+#include "neurocma/app/experiment.hpp"
 #include "neurocma/core/error.hpp"
 #include "neurocma/data/iris.hpp"
 #include "neurocma/data/transform.hpp"
-#include "neurocma/app/config.hpp"
 #include "neurocma/io/data_loader.hpp"
 #include "neurocma/model/loss.hpp"
 #include "neurocma/optim/gradient.hpp"
-#include "neurocma/app/experiment.hpp"
 #include "neurocma/train/population_method.hpp"
 #include "neurocma/train/trainer.hpp"
 
@@ -29,7 +29,9 @@ using json = nlohmann::json;
 
 namespace {
 
-fs::path source_dir() { return std::getenv("NEUROCMA_SOURCE_DIR"); }
+fs::path source_dir() {
+  return std::getenv("NEUROCMA_SOURCE_DIR");
+}
 
 const json& reference() {
   static const json ref = [] {

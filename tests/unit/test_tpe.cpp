@@ -7,9 +7,9 @@
 #include <map>
 #include <set>
 
-#include "neurocma/core/error.hpp"
 #include "neurocma/app/config.hpp"
 #include "neurocma/app/tune_space.hpp"
+#include "neurocma/core/error.hpp"
 #include "neurocma/tune/sampler.hpp"
 #include "neurocma/tune/tpe.hpp"
 

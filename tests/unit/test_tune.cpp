@@ -12,10 +12,10 @@
 #include <map>
 #include <sstream>
 
-#include "neurocma/core/error.hpp"
-#include "neurocma/io/trial_store.hpp"
 #include "neurocma/app/experiment.hpp"
 #include "neurocma/app/tune_study.hpp"
+#include "neurocma/core/error.hpp"
+#include "neurocma/io/trial_store.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -350,7 +350,6 @@ TEST_F(TuneCli, TrialZeroIsTheConfiguredPoint) {
   EXPECT_EQ(trials.at({"adam", 0})["params"]["lr"].get<double>(), 0.01);
   EXPECT_NE(trials.at({"adam", 1})["params"]["lr"].get<double>(), 0.01);
 }
-
 
 }  // namespace
 }  // namespace neurocma

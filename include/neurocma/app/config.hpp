@@ -7,9 +7,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "neurocma/app/registry.hpp"
 #include "neurocma/core/types.hpp"
 #include "neurocma/data/dataset_config.hpp"
-#include "neurocma/app/registry.hpp"
 #include "neurocma/model/loss.hpp"
 #include "neurocma/model/mlp.hpp"
 #include "neurocma/train/trainer.hpp"

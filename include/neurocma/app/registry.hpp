@@ -14,11 +14,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "neurocma/io/reader.hpp"
 #include "neurocma/app/specs/cmaes_spec.hpp"
 #include "neurocma/app/specs/gradient_specs.hpp"
 #include "neurocma/app/specs/random_search_spec.hpp"
 #include "neurocma/app/specs/spec_support.hpp"
+#include "neurocma/io/reader.hpp"
 #include "neurocma/train/method.hpp"
 #include "neurocma/tune/search_space.hpp"
 
@@ -35,8 +35,8 @@ using Registry = SpecList<SgdSpec, AdamSpec, CmaesSpec, RandomSearchSpec>;
 using OptimizerOptions = Registry::Options;
 
 struct OptimizerEntry {
-  std::string type;          // the config's "type"
-  bool population = false;   // trains through a PopulationOptimizer (MPI rank groups help)
+  std::string type;         // the config's "type"
+  bool population = false;  // trains through a PopulationOptimizer (MPI rank groups help)
   std::vector<TunableParam> tunables;
   // Reads the type's keys of one optimizer object (r is positioned on it).
   std::function<OptimizerOptions(Reader& r, const ModelInfo& model)> parse;
@@ -50,8 +50,8 @@ struct OptimizerEntry {
       make;
   // Population types: the strategy alone, started at mean0 (for `neurocma
   // optimize` and the test-function checks); nullptr for gradient types.
-  std::function<std::unique_ptr<PopulationOptimizer>(const OptimizerOptions&,
-                                                     const Eigen::Ref<const Vector>& mean0, Rng rng)>
+  std::function<std::unique_ptr<PopulationOptimizer>(
+      const OptimizerOptions&, const Eigen::Ref<const Vector>& mean0, Rng rng)>
       strategy;
 };
 

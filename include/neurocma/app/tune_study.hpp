@@ -10,8 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "neurocma/core/rng.hpp"
 #include "neurocma/app/config.hpp"
+#include "neurocma/core/rng.hpp"
 #include "neurocma/parallel/context.hpp"
 #include "neurocma/train/trainer.hpp"
 

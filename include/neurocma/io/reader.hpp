@@ -161,8 +161,11 @@ class Reader {
  private:
   static std::string range_text(const std::string& noun, double lo, bool lo_open, double hi,
                                 bool hi_open) {
-    if (hi == std::numeric_limits<double>::infinity() && lo == -std::numeric_limits<double>::infinity()) return noun;
-    if (hi == std::numeric_limits<double>::infinity()) return noun + (lo_open ? " > " : " >= ") + fmt_num(lo);
+    if (hi == std::numeric_limits<double>::infinity() &&
+        lo == -std::numeric_limits<double>::infinity())
+      return noun;
+    if (hi == std::numeric_limits<double>::infinity())
+      return noun + (lo_open ? " > " : " >= ") + fmt_num(lo);
     return noun + " in " + (lo_open ? "(" : "[") + fmt_num(lo) + ", " + fmt_num(hi) +
            (hi_open ? ")" : "]");
   }
@@ -177,6 +180,5 @@ class Reader {
   std::string m_file, m_path;
   std::set<std::string> m_known;
 };
-
 
 }  // namespace neurocma

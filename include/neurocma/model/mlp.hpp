@@ -37,7 +37,7 @@ struct MlpSpec {
   Index output = 0;
   Activation activation = Activation::kRelu;
   Output output_kind = Output::kLogits;  // what the network returns; the loss is CE on it
-  std::string shape_string() const;  // e.g. "196-32-10"
+  std::string shape_string() const;      // e.g. "196-32-10"
 };
 
 class Mlp {

@@ -21,7 +21,6 @@ enum class CmaVariant { kFull, kSep, kLm };
 CmaVariant parse_cma_variant(const std::string& s);  // "full" | "sep" | "lm"; throws ConfigError
 std::string to_string(CmaVariant v);
 
-
 // How the `full` variant represents the covariance (docs/cmaes.md explains the choice).
 //  kEigen:  C itself, rank-one + rank-mu update (tutorial eq. 47), lazy
 //           eigendecomposition C = B D^2 B^T. O(n^3) per decomposition.

@@ -44,9 +44,8 @@ struct PopulationMethodOptions {
 
 // Builds the strategy of one block from its start point (the block's slice of
 // params0) and its own random stream.
-using StrategyFactory =
-    std::function<std::unique_ptr<PopulationOptimizer>(const Eigen::Ref<const Vector>& mean0,
-                                                       Rng rng)>;
+using StrategyFactory = std::function<std::unique_ptr<PopulationOptimizer>(
+    const Eigen::Ref<const Vector>& mean0, Rng rng)>;
 
 class PopulationMethod : public TrainingMethod {
  public:

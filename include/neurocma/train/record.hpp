@@ -34,14 +34,22 @@ struct EpochRecord {
   double time = 0;  // seconds since the run started
   double train_loss = 0, train_acc = 0, val_loss = 0, val_acc = 0;
   long long model_evals = 0, grad_evals = 0;
-  long long study_evals = 0;                                     // Counters::study_evals()
+  long long study_evals = 0;                                    // Counters::study_evals()
   double sigma = std::numeric_limits<double>::quiet_NaN();      // population strategies
   double condition = std::numeric_limits<double>::quiet_NaN();  // where the strategy has one
 };
 
 // Why a run ended.
 struct RunStop {
-  enum class Kind { kNone, kEarlyStopping, kMaxEpochs, kOptimizer, kDiverged, kInterrupted, kError };
+  enum class Kind {
+    kNone,
+    kEarlyStopping,
+    kMaxEpochs,
+    kOptimizer,
+    kDiverged,
+    kInterrupted,
+    kError
+  };
   Kind kind = Kind::kNone;
   StopReason optimizer = StopReason::kNone;  // kOptimizer: the strategy's reason
   std::string detail;                        // kError: the message
@@ -91,7 +99,9 @@ struct MetricInfo {
   int RunResult::*final_int = nullptr;
 
   bool in_history() const { return history != nullptr || history_count != nullptr; }
-  bool in_final() const { return final != nullptr || final_count != nullptr || final_int != nullptr; }
+  bool in_final() const {
+    return final != nullptr || final_count != nullptr || final_int != nullptr;
+  }
   bool is_count() const { return history_count != nullptr || final_count != nullptr; }
   double history_value(const EpochRecord& e) const {
     return history ? e.*history : static_cast<double>(e.*history_count);

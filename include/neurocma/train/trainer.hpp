@@ -48,7 +48,7 @@ struct TrainState {
   Counters counters;
   std::vector<EpochRecord> history;
   int best_epoch = 0;
-  double elapsed = 0;  // seconds of training before the state was taken
+  double elapsed = 0;                      // seconds of training before the state was taken
   std::vector<std::uint64_t> order_state;  // EpochOrder::state()
   StateMap method;                         // TrainingMethod::state()
 };

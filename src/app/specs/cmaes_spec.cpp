@@ -60,7 +60,9 @@ json CmaesSpec::to_json(const CmaesOptions& o) {
   return p;
 }
 
-std::vector<TunableParam> CmaesSpec::tunables() { return {popsize_param(), sigma0_param()}; }
+std::vector<TunableParam> CmaesSpec::tunables() {
+  return {popsize_param(), sigma0_param()};
+}
 
 void CmaesSpec::set_tuned(CmaesOptions& o, const std::string& param, double value) {
   if (param == "popsize") {

@@ -49,7 +49,9 @@ json SgdSpec::to_json(const SgdOptions& o) {
           {"nesterov", o.nesterov}};
 }
 
-std::vector<TunableParam> SgdSpec::tunables() { return {learning_rate_param()}; }
+std::vector<TunableParam> SgdSpec::tunables() {
+  return {learning_rate_param()};
+}
 
 void SgdSpec::set_tuned(SgdOptions& o, const std::string& param, double value) {
   if (param != "lr") unknown_param(kType, param);
@@ -79,7 +81,9 @@ json AdamSpec::to_json(const AdamOptions& o) {
           {"weight_decay", o.weight_decay}};
 }
 
-std::vector<TunableParam> AdamSpec::tunables() { return {learning_rate_param()}; }
+std::vector<TunableParam> AdamSpec::tunables() {
+  return {learning_rate_param()};
+}
 
 void AdamSpec::set_tuned(AdamOptions& o, const std::string& param, double value) {
   if (param != "lr") unknown_param(kType, param);

@@ -22,7 +22,9 @@ nlohmann::json RandomSearchSpec::to_json(const RandomSearchConfig& o) {
   return p;
 }
 
-std::vector<TunableParam> RandomSearchSpec::tunables() { return {popsize_param(), sigma0_param()}; }
+std::vector<TunableParam> RandomSearchSpec::tunables() {
+  return {popsize_param(), sigma0_param()};
+}
 
 void RandomSearchSpec::set_tuned(RandomSearchConfig& o, const std::string& param, double value) {
   if (param == "popsize") {

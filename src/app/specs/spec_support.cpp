@@ -44,8 +44,8 @@ PopulationTraining parse_population_training(Reader& r, const ModelInfo& model) 
     }
   }
   t.batch_size = static_cast<Index>(r.integer("batch_size", t.batch_size, 0));
-  t.select = r.choice("select", "mean", {"mean", "best"}) == "best" ? Selection::kBest
-                                                                     : Selection::kMean;
+  t.select =
+      r.choice("select", "mean", {"mean", "best"}) == "best" ? Selection::kBest : Selection::kMean;
   t.context = r.choice("block_context", "current", {"current", "epoch_start"}) == "epoch_start"
                   ? BlockContext::kEpochStart
                   : BlockContext::kCurrent;
@@ -53,7 +53,7 @@ PopulationTraining parse_population_training(Reader& r, const ModelInfo& model) 
                   ? FitnessScale::kMeanOverBatch
                   : FitnessScale::kMean;
   t.rng = r.choice("rng", "run", {"run", "shared"}) == "shared" ? StrategyRng::kShared
-                                                               : StrategyRng::kRun;
+                                                                : StrategyRng::kRun;
   return t;
 }
 
@@ -99,8 +99,7 @@ std::vector<ParamBlock> make_blocks(const PopulationTraining& t, const Mlp& mlp,
   }
   if (begin != mlp.num_params())
     throw ConfigError("optimizer '" + name + "': blocks: sizes sum to " + std::to_string(begin) +
-                      ", expected the model's " + std::to_string(mlp.num_params()) +
-                      " parameters");
+                      ", expected the model's " + std::to_string(mlp.num_params()) + " parameters");
   return blocks;
 }
 
