@@ -1,5 +1,6 @@
 #include "neurocma/app/run_report.hpp"
 
+#include "neurocma/core/terminal.hpp"
 #include "neurocma/stats/compare.hpp"
 
 #include <unistd.h>
@@ -133,7 +134,7 @@ Progress::Progress(int total_jobs, int max_epochs, bool quiet)
     : m_total(total_jobs),
       m_max_epochs(max_epochs),
       m_quiet(quiet),
-      m_tty(isatty(STDERR_FILENO) != 0),
+      m_tty(interactive_terminal(STDERR_FILENO)),
       m_t0(std::chrono::steady_clock::now()) {}
 
 std::string Progress::eta(double job_fraction) const {

@@ -18,6 +18,7 @@
 #include "neurocma/app/run_report.hpp"
 #include "neurocma/core/error.hpp"
 #include "neurocma/core/signals.hpp"
+#include "neurocma/core/terminal.hpp"
 #include "neurocma/io/data_loader.hpp"
 #include "neurocma/io/results.hpp"
 #include "neurocma/parallel/mpi_evaluator.hpp"
@@ -230,7 +231,7 @@ int run_study(const RunStudyOptions& args, ParallelContext& ctx) {
   });
   // A --run-range share adds its rows to what the other shares wrote.
   if (!args.csv_dir.empty()) write_study_csv(args.csv_dir, finished, !args.run_range.empty());
-  print_summary(std::cout, finished, isatty(STDOUT_FILENO) != 0);
+  print_summary(std::cout, finished, use_color(STDOUT_FILENO));
   std::cout << "results: " << path << "\n";
   if (!args.csv_dir.empty()) std::cout << "csv: " << args.csv_dir << "\n";
   return kExitOk;

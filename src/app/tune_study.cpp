@@ -21,6 +21,7 @@
 #include "neurocma/app/experiment.hpp"
 #include "neurocma/app/tune_space.hpp"
 #include "neurocma/core/error.hpp"
+#include "neurocma/core/terminal.hpp"
 #include "neurocma/io/data_loader.hpp"
 #include "neurocma/io/trial_store.hpp"
 #include "neurocma/parallel/scheduler.hpp"
@@ -155,7 +156,7 @@ class TuneProgress {
       : m_log(log),
         m_total(total),
         m_quiet(quiet),
-        m_tty(isatty(2) != 0),
+        m_tty(interactive_terminal(2)),
         m_t0(std::chrono::steady_clock::now()) {}
 
   void trial_done(const std::string& optimizer, const TrialRecord& r,
