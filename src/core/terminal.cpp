@@ -32,6 +32,8 @@ bool interactive_terminal(int fd) {
          !(set("SLURM_PROCID") && above_one("SLURM_NTASKS"));
 }
 
-bool use_color(int fd) { return interactive_terminal(fd) && !set("NO_COLOR"); }
+bool use_color(int fd) {
+  return interactive_terminal(fd) && !set("NO_COLOR");
+}
 
 }  // namespace neurocma

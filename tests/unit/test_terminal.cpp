@@ -51,8 +51,9 @@ TEST(Terminal, PseudoTerminalUnlessMpiRankDumbTermOrNoColor) {
   const int slave = ::open(::ptsname(master), O_RDWR | O_NOCTTY);
   ASSERT_GE(slave, 0);
   {
-    ScopedEnv a("OMPI_COMM_WORLD_SIZE", nullptr), b("PMI_SIZE", nullptr), c("SLURM_PROCID", nullptr),
-        d("NO_COLOR", nullptr), e("TERM", "xterm"), f("SLURM_NTASKS", nullptr);
+    ScopedEnv a("OMPI_COMM_WORLD_SIZE", nullptr), b("PMI_SIZE", nullptr),
+        c("SLURM_PROCID", nullptr), d("NO_COLOR", nullptr), e("TERM", "xterm"),
+        f("SLURM_NTASKS", nullptr);
     EXPECT_TRUE(neurocma::interactive_terminal(slave));
     EXPECT_TRUE(neurocma::use_color(slave));
     {
