@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "env_guard.hpp"
 #include "neurocma/core/error.hpp"
 #include "neurocma/core/rng.hpp"
 #include "neurocma/data/iris.hpp"
@@ -52,30 +53,6 @@ class TempDir {
 };
 
 // Sets (or with nullptr unsets) an environment variable for one scope.
-class EnvGuard {
- public:
-  EnvGuard(const char* name, const char* value) : m_name(name) {
-    if (const char* old = std::getenv(name)) {
-      m_had = true;
-      m_old = old;
-    }
-    if (value)
-      ::setenv(name, value, 1);
-    else
-      ::unsetenv(name);
-  }
-  EnvGuard(const char* name, const std::string& value) : EnvGuard(name, value.c_str()) {}
-  ~EnvGuard() {
-    if (m_had)
-      ::setenv(m_name.c_str(), m_old.c_str(), 1);
-    else
-      ::unsetenv(m_name.c_str());
-  }
-
- private:
-  std::string m_name, m_old;
-  bool m_had = false;
-};
 
 // Keeps the real environment (a developer's cache, CI's data dir) out of a test.
 struct IsolatedEnv {

@@ -3,36 +3,14 @@
 // and no bold with NO_COLOR.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <string>
 
+#include "env_guard.hpp"
 #include "neurocma/core/terminal.hpp"
 
 namespace {
-
-// Sets an environment variable for a scope and restores it.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : m_name(name) {
-    if (const char* old = std::getenv(name)) m_old = old, m_had = true;
-    if (value)
-      ::setenv(name, value, 1);
-    else
-      ::unsetenv(name);
-  }
-  ~ScopedEnv() {
-    if (m_had)
-      ::setenv(m_name.c_str(), m_old.c_str(), 1);
-    else
-      ::unsetenv(m_name.c_str());
-  }
-
- private:
-  std::string m_name, m_old;
-  bool m_had = false;
-};
 
 TEST(Terminal, PipeIsNeverInteractive) {
   int fds[2];
@@ -51,30 +29,29 @@ TEST(Terminal, PseudoTerminalUnlessMpiRankDumbTermOrNoColor) {
   const int slave = ::open(::ptsname(master), O_RDWR | O_NOCTTY);
   ASSERT_GE(slave, 0);
   {
-    ScopedEnv a("OMPI_COMM_WORLD_SIZE", nullptr), b("PMI_SIZE", nullptr),
-        c("SLURM_PROCID", nullptr), d("NO_COLOR", nullptr), e("TERM", "xterm"),
-        f("SLURM_NTASKS", nullptr);
+    EnvGuard a("OMPI_COMM_WORLD_SIZE", nullptr), b("PMI_SIZE", nullptr), c("SLURM_PROCID", nullptr),
+        d("NO_COLOR", nullptr), e("TERM", "xterm"), f("SLURM_NTASKS", nullptr);
     EXPECT_TRUE(neurocma::interactive_terminal(slave));
     EXPECT_TRUE(neurocma::use_color(slave));
     {
-      ScopedEnv mpi("OMPI_COMM_WORLD_SIZE", "2");
+      EnvGuard mpi("OMPI_COMM_WORLD_SIZE", "2");
       EXPECT_FALSE(neurocma::interactive_terminal(slave));
       EXPECT_FALSE(neurocma::use_color(slave));
     }
     {
-      ScopedEnv singleton("OMPI_COMM_WORLD_SIZE", "1");  // a serial run's MPI_Init
+      EnvGuard singleton("OMPI_COMM_WORLD_SIZE", "1");  // a serial run's MPI_Init
       EXPECT_TRUE(neurocma::interactive_terminal(slave));
     }
     {
-      ScopedEnv rank("SLURM_PROCID", "0"), tasks("SLURM_NTASKS", "4");
+      EnvGuard rank("SLURM_PROCID", "0"), tasks("SLURM_NTASKS", "4");
       EXPECT_FALSE(neurocma::interactive_terminal(slave));
     }
     {
-      ScopedEnv dumb("TERM", "dumb");
+      EnvGuard dumb("TERM", "dumb");
       EXPECT_FALSE(neurocma::interactive_terminal(slave));
     }
     {
-      ScopedEnv plain("NO_COLOR", "1");
+      EnvGuard plain("NO_COLOR", "1");
       EXPECT_TRUE(neurocma::interactive_terminal(slave));  // live lines stay
       EXPECT_FALSE(neurocma::use_color(slave));
     }
