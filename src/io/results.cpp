@@ -599,7 +599,6 @@ void write_study_csv(const std::string& dir, const std::vector<RunRecord>& recor
       throw RuntimeError(lock_path + ": cannot lock: " + std::strerror(errno));
     }
   }
-  std::vector<RunRecord> kept;  // rows of existing files that this call does not replace
   for (const auto& key : order) {
     const std::string file = (fs::path(dir) / (key.first + "." + key.second + ".csv")).string();
     if (bad_file_part(key.first) || key.first.find('.') != std::string::npos ||
@@ -609,10 +608,10 @@ void write_study_csv(const std::string& dir, const std::vector<RunRecord>& recor
                          "or ',' (and no '.' in the dataset name)");
     }
     std::vector<const RunRecord*> rows = groups[key];
+    std::vector<RunRecord> kept;  // rows of the existing file that this call does not replace
     if (merge && fs::exists(file, ec)) {
       std::set<int> mine;
       for (const RunRecord* r : rows) mine.insert(r->run_index);
-      kept.clear();
       for (RunRecord& old : read_study_csv(file)) {
         if (!mine.count(old.run_index)) kept.push_back(std::move(old));
       }
