@@ -17,8 +17,9 @@ build: deps
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
 	cmake --build $(BUILD) -j$(JOBS)
 
+# The demo replaces its own earlier output (results/); `neurocma run` alone never does.
 run: build
-	$(BUILD)/bin/neurocma run $(CONFIG)
+	$(BUILD)/bin/neurocma run $(CONFIG) --overwrite
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600

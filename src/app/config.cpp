@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "neurocma/core/error.hpp"
+#include "neurocma/io/json_file.hpp"
 #include "neurocma/io/reader.hpp"
 
 namespace neurocma {
@@ -125,7 +126,7 @@ OptimizerConfig parse_optimizer(Reader& r, const ModelInfo& model) {
   o.type = r.choice("type", "", optimizer_types(), true);
   o.name = r.string("name", o.type);
   if (!is_safe_name(o.name)) {
-    r.expected("name", "a non-empty name of letters, digits, '_', '-' or '.'", json(o.name));
+    r.expected("name", "a name of 1 to 100 letters, digits, '_', '-' or '.'", json(o.name));
   }
   const OptimizerEntry& entry = optimizer_entry(o.type);
   o.options = entry.parse(r, model);
@@ -145,7 +146,7 @@ ExperimentConfig parse_native(const json& j, const std::string& file) {
   Reader r(j, file, "");
   cfg.name = r.string("name", cfg.name);
   if (!is_safe_name(cfg.name)) {
-    r.expected("name", "a non-empty name of letters, digits, '_', '-' or '.'", *r.get("name"));
+    r.expected("name", "a name of 1 to 100 letters, digits, '_', '-' or '.'", *r.get("name"));
   }
   const json empty = json::object();
   {
@@ -373,21 +374,7 @@ ExperimentConfig parse_config(const nlohmann::json& j, const std::string& source
 }
 
 ExperimentConfig load_config(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path + ": cannot open config file (missing or unreadable)");
-  std::ostringstream text;
-  text << in.rdbuf();
-  json j;
-  try {
-    j = json::parse(text.str());
-  } catch (const json::parse_error& e) {
-    // nlohmann's message carries the line and column.
-    std::string what = e.what();
-    const auto p = what.find("] ");
-    if (p != std::string::npos) what = what.substr(p + 2);
-    throw ConfigError(path + ": malformed JSON: " + what);
-  }
-  return parse_config(j, path);
+  return parse_config(read_json_file(path, "config file"), path);
 }
 
 nlohmann::json to_json(const ExperimentConfig& cfg) {

@@ -1,7 +1,14 @@
 // neurocma run CONFIG: N seeded runs per optimizer, one HDF5 results file.
 #include "neurocma/app/run_study.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <set>
 
 #include <algorithm>
 #include <chrono>
@@ -49,6 +56,102 @@ std::pair<int, int> parse_range(const std::string& s, int runs) {
   }
 }
 
+// The longest file name the file system holding `dir` accepts.
+long name_max(const std::string& dir) {
+  const long n = pathconf(dir.empty() ? "." : dir.c_str(), _PC_NAME_MAX);
+  return n > 0 ? n : 255;
+}
+
+// Every file a run creates beside its results file (the checkpoints, the
+// lock, the study CSVs) must be nameable before the training starts, not at
+// the first checkpoint hours later.
+void check_file_names(const std::string& path, const std::string& option,
+                      const std::vector<std::string>& created, const std::string& csv_dir,
+                      const std::vector<std::string>& csv_files) {
+  namespace fs = std::filesystem;
+  auto check = [](const std::string& dir, const std::string& name, const std::string& opt,
+                  const std::string& given) {
+    const long max = name_max(dir);
+    if (static_cast<long>(name.size()) > max)
+      throw ConfigError(opt + " '" + given + "': the file name '" + name.substr(0, 40) +
+                        "...' it needs is " + std::to_string(name.size()) +
+                        " characters; this file system allows at most " + std::to_string(max));
+  };
+  const std::string dir = fs::path(path).parent_path().string();
+  for (const std::string& name : created) check(dir, name, option, path);
+  for (const std::string& name : csv_files) check(csv_dir, name, "--csv", csv_dir);
+  if (path.size() + 64 > PATH_MAX)
+    throw ConfigError(option + " '" + path.substr(0, 40) + "...': a path of " +
+                      std::to_string(path.size()) + " characters; expected fewer than " +
+                      std::to_string(PATH_MAX - 64));
+}
+
+// True when `path` is a complete results file holding exactly the runs `want`
+// (optimizer name, run index): a --resume of a finished job has nothing to do.
+bool holds_exactly(const std::string& path, const std::set<std::pair<std::string, int>>& want) {
+  try {
+    std::set<std::pair<std::string, int>> have;
+    for (const RunRecord& r : read_results(path)) have.insert({r.optimizer, r.run_index});
+    return have == want;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+// Refuses, before any training, to replace what is not ours to replace: a
+// directory, a file that is not a neurocma results file, or (without
+// --overwrite) an earlier results file.
+void check_results_path(const std::string& path, const std::string& option, bool overwrite) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (!fs::exists(st)) return;
+  if (fs::is_directory(st))
+    throw ConfigError(option + " '" + path +
+                      "': is a directory; expected the path of a results file (.h5)");
+  try {
+    read_results(path);
+  } catch (const std::exception&) {
+    throw ConfigError(option + " '" + path +
+                      "': exists and is not a neurocma results file; refusing to replace it");
+  }
+  if (!overwrite)
+    throw ConfigError("results file '" + path +
+                      "' exists; pass --overwrite to replace it, or choose another --out");
+}
+
+// An exclusive lock on OUT.h5.lock for the life of the run, so that a second
+// run aimed at the same results file is refused before it touches the first
+// one's checkpoint. flock() locks die with the process, kill -9 included.
+class OutputLock {
+ public:
+  explicit OutputLock(const std::string& results_path) : m_path(results_path + ".lock") {
+    m_fd = ::open(m_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (m_fd < 0)
+      throw RuntimeError(m_path + ": cannot create the lock file: " + std::strerror(errno));
+    if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(m_fd);
+      throw ConfigError("results file '" + results_path +
+                        "' is being written by another neurocma run (it holds " + m_path +
+                        "); wait for it, or choose another --out");
+    }
+    const std::string pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(m_fd, 0) == 0 && ::write(m_fd, pid.data(), pid.size()) < 0) {
+      // The pid is informative only.
+    }
+  }
+  ~OutputLock() {
+    ::unlink(m_path.c_str());
+    ::close(m_fd);
+  }
+  OutputLock(const OutputLock&) = delete;
+  OutputLock& operator=(const OutputLock&) = delete;
+
+ private:
+  std::string m_path;
+  int m_fd = -1;
+};
+
 }  // namespace
 
 int run_study(const RunStudyOptions& args, ParallelContext& ctx) {
@@ -80,7 +183,11 @@ int run_study(const RunStudyOptions& args, ParallelContext& ctx) {
   cfg.resolved = to_json(cfg);
 
   std::vector<int> chosen;
-  for (const std::string& name : args.only_optimizers) {
+  for (size_t k = 0; k < args.only_optimizers.size(); ++k) {
+    const std::string& name = args.only_optimizers[k];
+    for (size_t m = 0; m < k; ++m)
+      if (args.only_optimizers[m] == name)
+        throw ConfigError("--optimizer '" + name + "': given twice; expected each optimizer once");
     bool found = false;
     for (size_t i = 0; i < cfg.optimizers.size(); ++i)
       if (cfg.optimizers[i].name == name) {
@@ -104,10 +211,36 @@ int run_study(const RunStudyOptions& args, ParallelContext& ctx) {
     path = cfg.out_dir + "/" + stem + ".h5";
   }
   const std::string out_dir = std::filesystem::path(path).parent_path().string();
+  const std::string path_option = args.result_file.empty() ? "--out" : "--result-file";
+  std::set<std::pair<std::string, int>> wanted;
+  for (int r = first_run; r < end_run; ++r)
+    for (int oi : chosen) wanted.insert({cfg.optimizers[static_cast<size_t>(oi)].name, r});
+  // Every rank decides this alike, from the same file.
+  const bool already_done = args.resume && !args.overwrite && holds_exactly(path, wanted);
+  std::unique_ptr<OutputLock> lock;
   if (ctx.is_root()) {
-    check_output_dir(out_dir.empty() ? "." : out_dir, "--out");
+    check_output_dir(out_dir.empty() ? "." : out_dir, path_option);
     if (!args.csv_dir.empty()) check_output_dir(args.csv_dir, "--csv");
+    std::vector<std::string> created;
+    const std::string base = std::filesystem::path(path).filename().string();
+    for (const char* suffix : {".partial", ".lock", ".ckpt"}) created.push_back(base + suffix);
+    std::vector<std::string> csv_files;
+    for (int oi : chosen) {
+      const std::string& name = cfg.optimizers[static_cast<size_t>(oi)].name;
+      // The longest job checkpoint name, checked as if it lay beside the results file.
+      created.push_back("job-" + name + "-" + std::to_string(end_run - 1) + ".ckpt.tmp");
+      csv_files.push_back(cfg.dataset.name + "." + name + ".csv.tmp.4194304");
+    }
+    check_file_names(path, path_option, created, args.csv_dir, csv_files);
+    if (already_done) {
+      std::cerr << "neurocma: " << path << " already holds these " << wanted.size()
+                << " finished runs; nothing to resume (--overwrite runs them again)\n";
+    } else {
+      check_results_path(path, path_option, args.overwrite);
+      lock = std::make_unique<OutputLock>(path);
+    }
   }
+  if (already_done) return kExitOk;
 
   // Warnings (e.g. an unknown checksum) once, from rank 0.
   std::ostringstream quiet_warnings;

@@ -26,6 +26,8 @@ void add_run_command(CLI::App& app, Action& action, ParallelContext& ctx) {
                 "quirks (docs/study.md)");
   cmd->add_flag("--resume", args->resume,
                 "Continue from the checkpoint of an interrupted run (starts afresh if none)");
+  cmd->add_flag("--overwrite", args->overwrite,
+                "Replace the results file if it exists (it is refused otherwise)");
   cmd->add_option("--checkpoint-every-epochs", args->checkpoint_epochs,
                   "Checkpoint after every K-th epoch (0 = off; default: config, else 0)");
   cmd->add_option(

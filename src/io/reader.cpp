@@ -30,7 +30,7 @@ std::string join_quoted(const std::vector<std::string>& items) {
 
 // Names end up in file names and HDF5 group names.
 bool is_safe_name(const std::string& s) {
-  if (s.empty() || s == "." || s == "..") return false;
+  if (s.empty() || s.size() > kMaxNameLength || s == "." || s == "..") return false;
   for (char c : s) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '_' || c == '-' || c == '.';

@@ -24,6 +24,7 @@ struct RunStudyOptions {
   std::string result_file;
   int ranks_per_run = 0;
   bool resume = false;
+  bool overwrite = false;  // replace an existing results file
   std::optional<int> checkpoint_epochs;
   std::optional<double> checkpoint_minutes;
   bool corrected = false;

@@ -21,7 +21,9 @@ std::string describe(const nlohmann::json& v);
 std::string fmt_num(double x);
 // "a", "b" or "c"
 std::string join_quoted(const std::vector<std::string>& items);
-// Names end up in file names and HDF5 group names: letters, digits, '_', '-', '.'.
+// Names end up in file names and HDF5 group names: letters, digits, '_', '-',
+// '.', at most kMaxNameLength of them (a results file name joins several).
+constexpr std::size_t kMaxNameLength = 100;
 bool is_safe_name(const std::string& s);
 
 // Reads one JSON object, remembering which keys were asked for so that any

@@ -1,0 +1,174 @@
+// Hostile input (issue 15): what a careless or unlucky user can do to
+// `neurocma run` must end in one clear line and a non-zero exit before any
+// training, and must never replace or delete a result.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "cli_test.hpp"
+#include "neurocma/core/error.hpp"
+#include "neurocma/io/json_file.hpp"
+
+namespace fs = std::filesystem;
+using namespace neurocma;
+using neurocma::testing_support::Child;
+using neurocma::testing_support::CliTest;
+using neurocma::testing_support::Outcome;
+using neurocma::testing_support::run_shell;
+
+namespace {
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int error_lines(const std::string& out) {
+  std::istringstream lines(out);
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line))
+    if (line.find("error") != std::string::npos) ++n;
+  return n;
+}
+
+class Hostile : public CliTest {
+ protected:
+  void SetUp() override { prepare("neurocma", "neurocma_hostile_"); }
+  fs::path write(const std::string& name, const std::string& text) {
+    const fs::path p = m_dir / name;
+    std::ofstream(p, std::ios::binary) << text;
+    return p;
+  }
+  // A small Iris config; `epochs` large makes a run that lasts until killed.
+  fs::path config(int epochs = 3, const std::string& name = "tiny") {
+    return write(name + ".json", R"({"name": ")" + name + R"(",
+      "dataset": {"name": "iris", "standardize": true, "split": "ratio"},
+      "model": {"hidden": [4]}, "train": {"batch_size": 16, "max_epochs": )" +
+                                     std::to_string(epochs) + R"(, "patience": 1000000},
+      "optimizers": [{"name": "sgd", "type": "sgd", "lr": 0.1}], "runs": 1, "seed": 5})");
+  }
+  Outcome run(const std::string& args) { return run_shell(m_exe + " run " + args + " --quiet"); }
+  // One line naming `needle`, the exit code `rc`.
+  void expect_refusal(const Outcome& o, int rc, const std::string& needle) {
+    EXPECT_EQ(o.rc, rc) << o.output;
+    EXPECT_NE(o.output.find(needle), std::string::npos) << o.output;
+    EXPECT_EQ(error_lines(o.output), 1) << o.output;
+  }
+};
+
+}  // namespace
+
+TEST_F(Hostile, ASecondRunDoesNotReplaceTheResultsWithoutOverwrite) {
+  if (IsSkipped()) return;
+  const fs::path cfg = config();
+  const std::string out = (m_dir / "out").string();
+  ASSERT_EQ(run(cfg.string() + " --out " + out).rc, 0);
+  const fs::path results = m_dir / "out" / "tiny.h5";
+  const std::string before = slurp(results);
+  ASSERT_FALSE(before.empty());
+  const auto mtime = fs::last_write_time(results);
+  expect_refusal(run(cfg.string() + " --out " + out), 2, "--overwrite");
+  EXPECT_EQ(slurp(results), before);
+  EXPECT_EQ(fs::last_write_time(results), mtime);
+  // A resume of the finished job has nothing to do, and says so.
+  const Outcome again = run_shell(m_exe + " run " + cfg.string() + " --out " + out + " --resume");
+  EXPECT_EQ(again.rc, 0) << again.output;
+  EXPECT_NE(again.output.find("nothing to resume"), std::string::npos) << again.output;
+  EXPECT_EQ(fs::last_write_time(results), mtime);
+  // --overwrite replaces it; the lock file does not outlive the run.
+  EXPECT_EQ(run(cfg.string() + " --out " + out + " --overwrite").rc, 0);
+  EXPECT_FALSE(fs::exists(m_dir / "out" / "tiny.h5.lock"));
+}
+
+TEST_F(Hostile, ResultFileRefusesAConfigADirectoryAndAnOverlongName) {
+  if (IsSkipped()) return;
+  const fs::path cfg = config();
+  const std::string text = slurp(cfg);
+  // Not a results file: refused even with --overwrite.
+  expect_refusal(run(cfg.string() + " --result-file " + cfg.string() + " --overwrite"), 2,
+                 "not a neurocma results file");
+  EXPECT_EQ(slurp(cfg), text);
+  fs::create_directories(m_dir / "adir");
+  expect_refusal(run(cfg.string() + " --result-file " + (m_dir / "adir").string()), 2,
+                 "is a directory");
+  // A name the file system cannot hold fails now, not at the first checkpoint.
+  const std::string longname = std::string(250, 'r') + ".h5";
+  expect_refusal(run(cfg.string() + " --result-file " + (m_dir / longname).string()), 2,
+                 "this file system allows at most");
+  for (const auto& e : fs::directory_iterator(m_dir))
+    EXPECT_NE(e.path().extension(), ".h5") << e.path();
+}
+
+TEST_F(Hostile, ASecondRunOnTheSameOutputIsRefusedAndTheFirstKeepsItsCheckpoint) {
+  if (IsSkipped()) return;
+  const fs::path cfg = config(1000000);
+  const std::string out = (m_dir / "out").string();
+  Child first(m_exe + " run " + cfg.string() + " --out " + out +
+              " --quiet --checkpoint-every-epochs 1");
+  const fs::path lock = m_dir / "out" / "tiny.h5.lock";
+  const fs::path ckpt = m_dir / "out" / "tiny.h5.ckpt";
+  for (int i = 0; i < 300 && !(fs::exists(lock) && fs::exists(ckpt / "job-sgd-0.ckpt")); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(fs::exists(ckpt / "job-sgd-0.ckpt"));
+  for (const char* extra : {"", " --overwrite"}) {
+    expect_refusal(run(cfg.string() + " --out " + out + extra), 2,
+                   "being written by another neurocma run");
+    EXPECT_TRUE(fs::exists(ckpt / "job-sgd-0.ckpt")) << extra;
+  }
+}
+
+TEST_F(Hostile, NamesAndFlagsAreCheckedBeforeTraining) {
+  if (IsSkipped()) return;
+  const fs::path cfg = config();
+  expect_refusal(
+      run(cfg.string() + " --optimizer sgd --optimizer sgd --out " + (m_dir / "o1").string()), 2,
+      "given twice");
+  EXPECT_FALSE(fs::exists(m_dir / "o1" / "tiny.h5.ckpt"));
+  const fs::path long_cfg = config(3, std::string(101, 'n'));
+  expect_refusal(run(long_cfg.string() + " --out " + (m_dir / "o2").string()), 2, "1 to 100");
+}
+
+TEST_F(Hostile, ConfigFilesThatAreNotJsonConfigs) {
+  if (IsSkipped()) return;
+  const std::string out = " --out " + (m_dir / "o").string();
+  expect_refusal(run("/dev/zero" + out), 2, "not a regular file");
+  expect_refusal(run(m_dir.string() + out), 2, "not a regular file");
+  // 100,000 nested arrays: a clear refusal, not a stack overflow.
+  const fs::path deep = write("deep.json", std::string(100000, '[') + std::string(100000, ']'));
+  expect_refusal(run(deep.string() + out), 2, "nested deeper than");
+  // A number beyond double range names the file and the key.
+  std::string text = slurp(config());
+  text.replace(text.find("0.1"), 3, "1e309");
+  const fs::path huge = write("huge.json", text);
+  const Outcome o = run(huge.string() + out);
+  expect_refusal(o, 2, "huge.json");
+  EXPECT_NE(o.output.find("optimizers[0].lr"), std::string::npos) << o.output;
+  // A UTF-8 byte-order mark, as Windows editors write, is accepted.
+  const fs::path bom = write("bom.json", "\xEF\xBB\xBF" + slurp(config()));
+  EXPECT_EQ(run(bom.string() + out).rc, 0);
+}
+
+TEST(JsonFile, ErrorsNameTheLineColumnAndKey) {
+  try {
+    parse_json_text("{\"a\": {\"b\": [1,\n 2, -1e999]}}", "x.json");
+    FAIL() << "accepted an overflowing number";
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(),
+                 "x.json: line 2, column 5: a.b[2]: the number -1e999 is beyond the range of a "
+                 "double (about 1.8e308)");
+  }
+  EXPECT_THROW(parse_json_text(std::string(kMaxJsonDepth + 1, '['), "d.json"), ConfigError);
+  EXPECT_NO_THROW(
+      parse_json_text(std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']'), "d.json"));
+  // Strings may hold brackets, quotes and things that look like numbers.
+  const auto j = parse_json_text(R"({"s": "[[[\"1e999", "n": 1e-400})", "s.json");
+  EXPECT_EQ(j["s"], "[[[\"1e999");
+  EXPECT_THROW(parse_json_text("{\"a\": 1", "t.json"), ConfigError);
+}
