@@ -111,15 +111,20 @@ std::string read_text_file(const std::string& path) {
   return std::string(bytes.begin(), bytes.end());
 }
 
-Dataset load_iris(const DatasetConfig& cfg) {
-  std::vector<std::string> candidates;
+// The iris.csv a config reads: the first of data_dir and $NEUROCMA_DATA_DIR
+// (each DIR/iris.csv, then DIR/iris/iris.csv), else "" for the built-in copy.
+std::string iris_file(const DatasetConfig& cfg) {
   for (const std::string& dir : {cfg.data_dir, env("NEUROCMA_DATA_DIR")}) {
     if (dir.empty()) continue;
-    candidates.push_back(join(dir, "iris.csv"));
-    candidates.push_back(join(dir, "iris/iris.csv"));
+    for (const std::string& path : {join(dir, "iris.csv"), join(dir, "iris/iris.csv")})
+      if (is_file(path)) return path;
   }
-  for (const std::string& path : candidates)
-    if (is_file(path)) return parse_iris_csv(read_text_file(path), path);
+  return "";
+}
+
+Dataset load_iris(const DatasetConfig& cfg) {
+  const std::string path = iris_file(cfg);
+  if (!path.empty()) return parse_iris_csv(read_text_file(path), path);
   return parse_iris_csv(embedded_iris_csv(), "built-in iris.csv");
 }
 
@@ -321,6 +326,12 @@ RawIdx load_raw(const std::string& dir, const std::string& prefix, const std::st
   if (raw.images.dims.size() != 3)
     throw RuntimeError(img_path + ": expected an image file (3 dimensions), got " +
                        std::to_string(raw.images.dims.size()) + " dimension(s)");
+  // Both image data sets are 28 x 28; other shapes are some other data set.
+  if (raw.images.dims[1] != 28 || raw.images.dims[2] != 28)
+    throw RuntimeError(img_path + ": images of " + std::to_string(raw.images.dims[1]) + " x " +
+                       std::to_string(raw.images.dims[2]) + " pixels; expected 28 x 28 for " +
+                       name);
+  if (raw.images.dims[0] == 0) throw RuntimeError(img_path + ": holds no images");
   const std::vector<std::uint8_t> bytes = read_gz_file(lab_path);
   check_sum(name, lab_base, lab_path, bytes, warn);
   const IdxArray labels = parse_idx(bytes, lab_path);
@@ -376,6 +387,28 @@ Dataset to_dataset(const RawIdx& raw, const std::string& name, int pool) {
   return d;
 }
 
+// A split smaller than the number of classes cannot hold one sample of each:
+// its loss and accuracy would be noise, and an empty one would be stored as a
+// loss of 0 and early stopping would fire on it.
+void check_split_sizes(const DatasetConfig& cfg, const std::string& source, const Splits& s) {
+  const Index classes = s.train.num_classes > 0 ? s.train.num_classes : 1;
+  const Index total = s.train.size() + s.val.size() + s.test.size();
+  const std::pair<const char*, Index> splits[] = {
+      {"training", s.train.size()}, {"validation", s.val.size()}, {"test", s.test.size()}};
+  for (const auto& [split, n] : splits) {
+    if (n >= classes) continue;
+    std::string keys = cfg.split == SplitKind::kOfficial
+                           ? "dataset.val_size and dataset.limit"
+                           : "dataset.train_ratio, val_ratio and test_ratio";
+    if (cfg.limit > 0) keys += " (and dataset.limit)";
+    throw ConfigError(source + ": the " + split + " split has " + std::to_string(n) +
+                      " sample(s) (train " + std::to_string(s.train.size()) + ", validation " +
+                      std::to_string(s.val.size()) + ", test " + std::to_string(s.test.size()) +
+                      " of " + std::to_string(total) + "); expected at least " +
+                      std::to_string(classes) + ", one per class: adjust " + keys);
+  }
+}
+
 }  // namespace
 
 Dataset load_idx_dataset(const std::string& dir, const std::string& prefix, const std::string& name,
@@ -389,7 +422,11 @@ Splits load_splits(const DatasetConfig& cfg, std::uint64_t data_seed, std::ostre
   // Fitted on every sample before the split (standardize_on "all", the study's way).
   Standardizer on_all;
   const bool fit_all = cfg.standardize && cfg.standardize_on == StandardizeOn::kAll;
+  // What a split-size error names: the data file, or the data set.
+  std::string source = "dataset '" + cfg.name + "'";
   if (cfg.name == "iris") {
+    const std::string file = iris_file(cfg);
+    if (!file.empty()) source = file;
     Dataset all = load_iris(cfg);
     if (fit_all) {
       on_all = Standardizer::fit(all.X);
@@ -408,6 +445,7 @@ Splits load_splits(const DatasetConfig& cfg, std::uint64_t data_seed, std::ostre
     if (cfg.limit < 0)
       throw ConfigError("dataset.limit " + std::to_string(cfg.limit) + ": expected >= 0");
     const std::string dir = find_dataset_dir(cfg.name, cfg.data_dir);
+    source = "dataset '" + cfg.name + "' in " + dir;
     RawIdx train_raw = load_raw(dir, "train", cfg.name, warn);
     if (cfg.limit > 0) truncate(train_raw, cfg.limit);
     Dataset train = to_dataset(train_raw, cfg.name, cfg.pool);
@@ -442,8 +480,7 @@ Splits load_splits(const DatasetConfig& cfg, std::uint64_t data_seed, std::ostre
   } else {
     throw ConfigError("dataset.name '" + cfg.name + "': expected iris, mnist or fashion-mnist");
   }
-  if (s.train.size() == 0)
-    throw ConfigError("dataset '" + cfg.name + "': the training split is empty");
+  check_split_sizes(cfg, source, s);
   if (cfg.standardize && !fit_all) standardize(s);
   // Mini-batches read random columns of the training set: huge pages spare a
   // TLB miss per sample (include/neurocma/core/memory.hpp).

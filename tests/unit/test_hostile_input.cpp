@@ -3,6 +3,7 @@
 // training, and must never replace or delete a result.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <zlib.h>
 
 #include <chrono>
 #include <fstream>
@@ -171,4 +172,62 @@ TEST(JsonFile, ErrorsNameTheLineColumnAndKey) {
   const auto j = parse_json_text(R"({"s": "[[[\"1e999", "n": 1e-400})", "s.json");
   EXPECT_EQ(j["s"], "[[[\"1e999");
   EXPECT_THROW(parse_json_text("{\"a\": 1", "t.json"), ConfigError);
+}
+
+namespace {
+
+// An IDX file of `dims` (big-endian sizes) and `payload`, gzip-compressed.
+void write_idx(const fs::path& p, unsigned char type_dims, const std::vector<int>& dims,
+               const std::string& payload) {
+  std::string bytes = {0, 0, 0x08, static_cast<char>(type_dims)};
+  for (int d : dims)
+    for (int shift : {24, 16, 8, 0}) bytes += static_cast<char>((d >> shift) & 0xff);
+  bytes += payload;
+  gzFile gz = gzopen(p.c_str(), "wb");
+  gzwrite(gz, bytes.data(), static_cast<unsigned>(bytes.size()));
+  gzclose(gz);
+}
+
+}  // namespace
+
+TEST_F(Hostile, SplitsTooSmallToMeasureAreRefusedNamingTheSplit) {
+  if (IsSkipped()) return;
+  const std::string out = " --out " + (m_dir / "o").string();
+  std::string text = slurp(config());
+  text.replace(text.find("\"split\": \"ratio\""), 16,
+               R"("split": "ratio", "train_ratio": 0.98, "val_ratio": 0.01, "test_ratio": 0.01)");
+  const Outcome ratios = run(write("ratios.json", text).string() + out);
+  expect_refusal(ratios, 2, "split has");
+  EXPECT_NE(ratios.output.find("expected at least 3"), std::string::npos) << ratios.output;
+  // A three-row iris.csv: one sample of each class, nothing left for validation or test.
+  fs::create_directories(m_dir / "data");
+  write("data/iris.csv",
+        "sepal_length,sepal_width,petal_length,petal_width,species\n"
+        "5.1,3.5,1.4,0.2,0\n7.0,3.2,4.7,1.4,1\n6.3,3.3,6.0,2.5,2\n");
+  const Outcome three = run(config().string() + " --data-dir " + (m_dir / "data").string() + out);
+  expect_refusal(three, 2, "iris.csv: the validation split has 0 sample(s)");
+  EXPECT_FALSE(fs::exists(m_dir / "o" / "tiny.h5"));
+}
+
+TEST_F(Hostile, ImageFilesOfTheWrongShapeOrEmptyAreBlamedOnTheFile) {
+  if (IsSkipped()) return;
+  const fs::path cfg = write("m.json", R"({"name": "m", "dataset": {"name": "mnist", "pool": 2},
+    "optimizers": [{"name": "sgd", "type": "sgd", "lr": 0.1}], "runs": 1})");
+  for (int side : {20, 28}) {
+    const int n = side == 28 ? 0 : 12;  // 20 x 20 images, or no 28 x 28 images at all
+    const fs::path data = m_dir / ("d" + std::to_string(side));
+    fs::create_directories(data);
+    for (const char* prefix : {"train", "t10k"}) {
+      write_idx(data / (std::string(prefix) + "-images-idx3-ubyte.gz"), 3, {n, side, side},
+                std::string(static_cast<size_t>(n * side * side), '\x10'));
+      write_idx(data / (std::string(prefix) + "-labels-idx1-ubyte.gz"), 1, {n},
+                std::string(static_cast<size_t>(n), '\x01'));
+    }
+    const Outcome o = run_shell(m_exe + " run " + cfg.string() + " --quiet --data-dir " +
+                                data.string() + " --out " + (m_dir / "o").string());
+    const std::string needle =
+        side == 20 ? "images of 20 x 20 pixels; expected 28 x 28 for mnist" : "holds no images";
+    expect_refusal(o, 1, needle);
+    EXPECT_NE(o.output.find("train-images-idx3-ubyte.gz"), std::string::npos) << o.output;
+  }
 }
