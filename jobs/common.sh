@@ -98,15 +98,21 @@ nc_run() {
   local child=$! rc
   # shellcheck disable=SC2064
   trap "nc_log 'SIGUSR1: time limit near, passing it on'; kill -USR1 $child 2>/dev/null" USR1
-  # shellcheck disable=SC2064
-  trap "nc_log 'SIGTERM: passing it on'; kill -TERM $child 2>/dev/null" TERM
+  # SIGTERM, SIGINT and SIGHUP go on as SIGUSR1, which neurocma treats alike
+  # (checkpoint, exit 3). mpirun forwards SIGUSR1 to the ranks and then exits
+  # with their 3; a SIGTERM would make mpirun kill them after 1 s and exit 1.
+  local sig
+  for sig in TERM INT HUP; do
+    # shellcheck disable=SC2064
+    trap "nc_log 'SIG$sig: passing it on as SIGUSR1'; kill -USR1 $child 2>/dev/null" "$sig"
+  done
   while true; do
     wait "$child"
     rc=$?
     # A trapped signal interrupts wait with 128+n while the child lives on.
     kill -0 "$child" 2>/dev/null || break
   done
-  trap - USR1 TERM
+  trap - USR1 TERM INT HUP
   nc_log "exit code $rc"
   if [[ $rc -eq 3 && ${NEUROCMA_REQUEUE:-1} == 1 && -n ${SLURM_JOB_ID:-} ]]; then
     nc_log "interrupted after a checkpoint: requeueing job $SLURM_JOB_ID"

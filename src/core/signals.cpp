@@ -39,7 +39,11 @@ void install_signal_handlers() {
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = SA_RESTART;
-  for (int sig : {SIGINT, SIGTERM, SIGUSR1}) sigaction(sig, &sa, nullptr);
+  // A closed terminal (SIGHUP) stops a run like SIGTERM: with a checkpoint.
+  for (int sig : {SIGINT, SIGTERM, SIGUSR1, SIGHUP}) sigaction(sig, &sa, nullptr);
+  // A closed pipe (`neurocma run ... | head`) must not kill a run: writes to
+  // it fail with EPIPE instead, and the results file is still written.
+  std::signal(SIGPIPE, SIG_IGN);
   g_installed = true;
 }
 

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include <signal.h>
+
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -230,4 +232,52 @@ TEST_F(Hostile, ImageFilesOfTheWrongShapeOrEmptyAreBlamedOnTheFile) {
     expect_refusal(o, 1, needle);
     EXPECT_NE(o.output.find("train-images-idx3-ubyte.gz"), std::string::npos) << o.output;
   }
+}
+
+TEST_F(Hostile, AClosedTerminalStopsWithACheckpointAndAClosedPipeKillsNothing) {
+  if (IsSkipped()) return;
+  const fs::path cfg = config(1000000);
+  const std::string out = (m_dir / "hup").string();
+  Child run(m_exe + " run " + cfg.string() + " --out " + out + " --quiet");
+  const fs::path lock = m_dir / "hup" / "tiny.h5.lock";
+  for (int i = 0; i < 300 && !fs::exists(lock); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(fs::exists(lock));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // inside the training loop
+  kill(run.pid(), SIGHUP);
+  const Outcome hup = run.wait();
+  EXPECT_EQ(hup.rc, 3) << hup.output;
+  EXPECT_TRUE(fs::exists(m_dir / "hup" / "tiny.h5.ckpt" / "job-sgd-0.ckpt")) << hup.output;
+  // The reader of the summary is gone before it is printed: the run still ends well.
+  const Outcome pipe = run_shell("bash -o pipefail -c '" + m_exe + " run " + config().string() +
+                                 " --out " + (m_dir / "pipe").string() + " | true'");
+  EXPECT_EQ(pipe.rc, 0) << pipe.output;
+  EXPECT_TRUE(fs::exists(m_dir / "pipe" / "tiny.h5"));
+}
+
+// jobs/common.sh passes SIGTERM to mpirun as SIGUSR1: mpirun forwards that to
+// the ranks, which checkpoint, and exits with their 3 (a SIGTERM would make
+// mpirun kill them after a second and exit 1).
+TEST_F(Hostile, SigtermToAJobScriptEndsMpirunWithThreeAfterTheCheckpoints) {
+  if (IsSkipped()) return;
+  require_mpirun();
+  if (IsSkipped()) return;
+  const char* src = std::getenv("NEUROCMA_SOURCE_DIR");
+  ASSERT_NE(src, nullptr);
+  const fs::path cfg = config(1000000);
+  const fs::path script = write("job.sh", "source " + std::string(src) +
+                                              "/jobs/common.sh\n"
+                                              "nc_run mpirun -n 2 " +
+                                              m_exe + " run " + cfg.string() + " --out " +
+                                              (m_dir / "mpi").string() + " --quiet\n");
+  Child job("bash " + script.string());
+  const fs::path lock = m_dir / "mpi" / "tiny.h5.lock";
+  for (int i = 0; i < 600 && !fs::exists(lock); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(fs::exists(lock));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  kill(job.pid(), SIGTERM);
+  const Outcome o = job.wait();
+  EXPECT_EQ(o.rc, 3) << o.output;
+  EXPECT_TRUE(fs::exists(m_dir / "mpi" / "tiny.h5.ckpt" / "job-sgd-0.ckpt")) << o.output;
 }

@@ -1,5 +1,5 @@
-// Graceful interruption (SIGINT, SIGTERM, SIGUSR1) and clean-up of files that
-// must not survive a failed or interrupted run (the results' .partial file).
+// Graceful interruption (SIGINT, SIGTERM, SIGUSR1, SIGHUP; SIGPIPE ignored) and clean-up of files
+// that must not survive a failed or interrupted run (the results' .partial file).
 //
 // The first signal sets a flag that training loops poll through interrupted()
 // and removes every file registered with remove_on_abort(); a second signal
