@@ -1,5 +1,6 @@
 // neurocma: train MLPs with SGD, Adam and CMA-ES and record the results.
 #include <iostream>
+#include <sstream>
 
 #include "commands.hpp"
 #include "neurocma/core/error.hpp"
@@ -21,8 +22,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // Every rank parses the same command line and fails alike; one reports it.
+    std::ostringstream discard;
     const int code =
-        app.exit(e, ctx.is_root() ? std::cout : std::cerr, ctx.is_root() ? std::cerr : std::cerr);
+        ctx.is_root() ? app.exit(e, std::cout, std::cerr) : app.exit(e, discard, discard);
     return code == 0 ? kExitOk : kExitUsage;
   }
   int code = kExitOk;
@@ -32,11 +35,11 @@ int main(int argc, char** argv) {
     code = kExitUsage;
     // Under MPI one rank reports and every rank ends (no rank may hang).
     if (ctx.size() > 1) ctx.fail(code, e.what());
-    std::cerr << "neurocma: error: " << e.what() << "\n";
+    std::cerr << "neurocma: error: " + std::string(e.what()) + "\n";
   } catch (const std::exception& e) {
     code = kExitRuntime;
     if (ctx.size() > 1) ctx.fail(code, e.what());
-    std::cerr << "neurocma: error: " << e.what() << "\n";
+    std::cerr << "neurocma: error: " + std::string(e.what()) + "\n";
   }
   return code;
 }

@@ -98,11 +98,13 @@ void ParallelContext::fail(int code, const std::string& message) const {
       // Rank 0 aborts the job; wait for that, but never forever.
       std::this_thread::sleep_for(std::chrono::seconds(10));
     }
-    std::cerr << "neurocma: error: [rank " << m_rank << "] " << message << "\n";
+    // One write, so that mpirun's output forwarding cannot split the line.
+    std::cerr << "neurocma: error: [rank " + std::to_string(m_rank) + "] " + message + "\n"
+              << std::flush;
     abort(code);
   }
 #endif
-  std::cerr << "neurocma: error: " << message << "\n";
+  std::cerr << "neurocma: error: " + message + "\n" << std::flush;
   abort(code);
 }
 

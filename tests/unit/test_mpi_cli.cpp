@@ -171,4 +171,19 @@ TEST_F(MpiCli, SigtermToMpirunLeavesNoResults) {
   EXPECT_FALSE(fs::exists(file + ".partial")) << rest;
 }
 
+// Every rank parses the same command line; the job reports a usage error once.
+TEST_F(MpiCli, AUsageErrorIsPrintedOncePerJob) {
+  for (const std::string& args :
+       {std::string("run --no-such-flag x.json"), "run " + (m_dir / "missing.json").string()}) {
+    const Outcome o = run("timeout 60 mpirun -n 2 " + m_exe + " " + args);
+    EXPECT_EQ(o.rc, 2) << o.output;
+    size_t count = 0;
+    for (const char* needle : {"no-such-flag", "missing.json: cannot open"})
+      for (size_t p = o.output.find(needle); p != std::string::npos;
+           p = o.output.find(needle, p + 1))
+        ++count;
+    EXPECT_EQ(count, 1u) << args << "\n" << o.output;
+  }
+}
+
 }  // namespace
