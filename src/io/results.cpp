@@ -559,9 +559,31 @@ std::vector<RunRecord> read_results(const std::string& path, bool allow_incomple
   for (const std::string& opt : children(c, runs.get(), "/runs")) {
     const std::string ow = "/runs/" + opt;
     Handle og = open_group(c, runs.get(), opt, "/runs");
+    std::map<int, std::string> index_of;  // run_index -> the group that holds it
     for (const std::string& run : children(c, og.get(), ow)) {
+      const std::string rw = ow + "/" + run;
       Handle rg = open_group(c, og.get(), run, ow);
-      out.push_back(read_run(c, rg.get(), ow + "/" + run));
+      RunRecord r = read_run(c, rg.get(), rw);
+      // The group path is the key the writer used and the attributes are the
+      // labels: a file where they disagree was edited or assembled by hand, and
+      // trusting either would move a run or count it twice.
+      if (r.optimizer != opt) {
+        c.fail(rw + ": attribute optimizer is \"" + r.optimizer + "\"; expected \"" + opt +
+               "\", the name of its group");
+      }
+      const auto [it, fresh] = index_of.emplace(r.run_index, rw);
+      if (!fresh) {
+        c.fail(rw + ": run_index " + std::to_string(r.run_index) + " is also that of " +
+               it->second + "; expected each run index once per optimizer");
+      }
+      char name[32];
+      std::snprintf(name, sizeof name, "run_%03d", r.run_index);
+      if (run != name) {
+        c.fail(rw + ": attribute run_index is " + std::to_string(r.run_index) +
+               "; expected the index in its group name (run " + std::to_string(r.run_index) +
+               " is stored as " + ow + "/" + name + ")");
+      }
+      out.push_back(std::move(r));
     }
   }
   return out;
@@ -664,6 +686,8 @@ std::vector<RunRecord> read_study_csv(const std::string& path) {
   if (!in) fail("cannot open file (missing or unreadable)");
   std::string line;
   if (!std::getline(in, line)) fail("empty file (expected a header line)");
+  // Excel and pandas' utf-8-sig start the file with a UTF-8 byte-order mark.
+  if (line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
   const std::vector<std::string> header = split_csv_line(line);
   if (header[0] != "" && header[0] != "Unnamed: 0") {
     fail("first column must be the unnamed index column, got \"" + header[0] + "\"");
@@ -684,6 +708,7 @@ std::vector<RunRecord> read_study_csv(const std::string& path) {
   if (optimizer.find("cmaes") != std::string::npos) type = "cmaes";
 
   std::vector<RunRecord> out;
+  std::map<int, int> line_of;  // run index -> the line that holds it
   int line_no = 1;
   while (std::getline(in, line)) {
     ++line_no;
@@ -714,6 +739,11 @@ std::vector<RunRecord> read_study_csv(const std::string& path) {
       fail(where + "index column: expected a non-negative integer, got \"" + f[0] + "\"");
     }
     r.run_index = static_cast<int>(idx);
+    const auto [seen, fresh] = line_of.emplace(r.run_index, line_no);
+    if (!fresh) {
+      fail(where + "run index " + std::to_string(r.run_index) + " is also on line " +
+           std::to_string(seen->second) + "; expected each run index once");
+    }
     RunResult& res = r.result;
     // The study's columns are final metrics of the table; model_evals is its counter.
     for (const std::string& name : kCsvColumns) {

@@ -270,3 +270,35 @@ TEST_F(AnalyzeCli, RunMetTwiceIsAnErrorAndDisjointSharesCombine) {
   EXPECT_NE(o.err.find("iris.adam.runs0-4.h5"), std::string::npos) << o.err;
   EXPECT_EQ(o.err.find('\n'), o.err.size() - 1) << o.err;
 }
+
+// A run index twice in one study CSV was reported as "also in" the same file,
+// with advice about HDF5 files and CSVs that did not apply; now the CSV is
+// refused with both lines (and an HDF5 file likewise, see test_results).
+TEST_F(AnalyzeCli, RunIndexTwiceInOneCsvIsAnError) {
+  const fs::path csv = m_dir / "iris.adam.csv";
+  std::ofstream(csv) << ",time,train_loss,train_acc,val_loss,val_acc,test_loss,test_acc,"
+                        "model_evals\n"
+                        "0,1,0.3,0.9,0.3,0.9,0.3,0.9,100\n"
+                        "1,1,0.3,0.9,0.3,0.9,0.3,0.9,100\n"
+                        "1,1,0.3,0.9,0.3,0.9,0.3,0.9,100\n";
+  const Outcome o = run("'" + csv.string() + "'");
+  EXPECT_EQ(o.code, 1);
+  EXPECT_NE(o.err.find(csv.string() +
+                       ": line 4: run index 1 is also on line 3; expected each run index once"),
+            std::string::npos)
+      << o.err;
+  EXPECT_EQ(o.err.find('\n'), o.err.size() - 1) << o.err;
+}
+
+// Excel and pandas' utf-8-sig write a byte-order mark before the header; the
+// analyzer used to reject it as a bad first column.
+TEST_F(AnalyzeCli, CsvWithByteOrderMarkIsRead) {
+  const fs::path csv = m_dir / "iris.adam.csv";
+  std::ofstream(csv) << "\xEF\xBB\xBF,time,train_loss,train_acc,val_loss,val_acc,test_loss,"
+                        "test_acc,model_evals\r\n"
+                        "0,1,0.3,0.9,0.3,0.9,0.3,0.9,100\r\n"
+                        "1,1,0.3,0.9,0.3,0.9,0.3,0.8,100\r\n";
+  const Outcome o = run("'" + csv.string() + "' --format json");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(nlohmann::json::parse(o.out).at("datasets").at(0).at("groups").at(0).at("runs"), 2);
+}

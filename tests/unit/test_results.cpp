@@ -157,6 +157,50 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
+// Replaces an attribute of the object at `obj`, as a hand edit (or a tool that
+// merges files carelessly) would: deleted and written anew with `type`.
+void edit_attr(const std::string& file, const char* obj, const char* name, hid_t type,
+               hid_t mem_type, const void* value) {
+  const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(f, 0);
+  const hid_t o = H5Oopen(f, obj, H5P_DEFAULT);
+  ASSERT_GE(o, 0);
+  ASSERT_GE(H5Adelete(o, name), 0);
+  const hid_t space = H5Screate(H5S_SCALAR);
+  const hid_t a = H5Acreate2(o, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+  ASSERT_GE(a, 0);
+  EXPECT_GE(H5Awrite(a, mem_type, value), 0);
+  H5Aclose(a);
+  H5Sclose(space);
+  H5Oclose(o);
+  H5Fclose(f);
+}
+
+void edit_attr(const std::string& file, const char* obj, const char* name,
+               const std::string& value) {
+  const hid_t type = H5Tcopy(H5T_C_S1);
+  H5Tset_size(type, H5T_VARIABLE);
+  H5Tset_cset(type, H5T_CSET_UTF8);
+  const char* p = value.c_str();
+  edit_attr(file, obj, name, type, type, &p);
+  H5Tclose(type);
+}
+
+void edit_attr(const std::string& file, const char* obj, const char* name, int value) {
+  edit_attr(file, obj, name, H5T_STD_I32LE, H5T_NATIVE_INT, &value);
+}
+
+// sgd runs 0 and 1 and adam run 0, committed.
+std::string write_three(const TempDir& dir) {
+  const std::string path = dir / "r.h5";
+  ResultsWriter w(path);
+  w.add(make_record("sgd", "sgd", 0, 2, false));
+  w.add(make_record("sgd", "sgd", 1, 2, false));
+  w.add(make_record("adam", "adam", 0, 2, false));
+  w.commit();
+  return path;
+}
+
 }  // namespace
 
 TEST(Results, WriteThenReadBackEverything) {
@@ -258,6 +302,42 @@ TEST(Results, DuplicateRunIsAnError) {
   ResultsWriter w(dir / "r.h5");
   w.add(make_record("sgd", "sgd", 0, 1, false));
   EXPECT_THROW(w.add(make_record("sgd", "sgd", 0, 1, false)), RuntimeError);
+}
+
+// A run stored under sgd's group but labelled adam used to be read as an adam
+// run: silently moved to the other optimizer.
+TEST(Results, RunLabelledWithAnotherOptimizerIsAnError) {
+  TempDir dir;
+  const std::string path = write_three(dir);
+  ASSERT_EQ(neurocma::read_results(path).size(), 3u);
+  edit_attr(path, "/runs/sgd/run_001", "optimizer", std::string("adam"));
+  const std::string m = message_of(path);
+  EXPECT_EQ(m, path +
+                   ": /runs/sgd/run_001: attribute optimizer is \"adam\"; expected \"sgd\", "
+                   "the name of its group");
+}
+
+// Two runs of one optimizer with the same run index used to count as two runs.
+TEST(Results, RunIndexTwiceIsAnError) {
+  TempDir dir;
+  const std::string path = write_three(dir);
+  edit_attr(path, "/runs/sgd/run_001", "run_index", 0);
+  const std::string m = message_of(path);
+  EXPECT_EQ(m, path +
+                   ": /runs/sgd/run_001: run_index 0 is also that of /runs/sgd/run_000; "
+                   "expected each run index once per optimizer");
+  // Incomplete files are read with the same checks.
+  EXPECT_EQ(message_of(path, /*allow_incomplete=*/true), m);
+}
+
+TEST(Results, RunIndexThatIsNotItsGroupsIsAnError) {
+  TempDir dir;
+  const std::string path = write_three(dir);
+  edit_attr(path, "/runs/sgd/run_001", "run_index", 5);
+  const std::string m = message_of(path);
+  EXPECT_EQ(m, path +
+                   ": /runs/sgd/run_001: attribute run_index is 5; expected the index in its "
+                   "group name (run 5 is stored as /runs/sgd/run_005)");
 }
 
 TEST(Results, UnwritableDirectoryNamesThePath) {
@@ -377,6 +457,37 @@ TEST(StudyCsv, PandasHeaderVariantsAndErrors) {
   std::ofstream(c) << ",time\n";
   EXPECT_THROW(neurocma::read_study_csv(c), RuntimeError);
   EXPECT_THROW(neurocma::read_study_csv(dir / "iris.missing.csv"), RuntimeError);
+}
+
+// Excel and pandas' to_csv(encoding="utf-8-sig") start the file with a UTF-8
+// byte-order mark, which used to be read as the name of the index column.
+TEST(StudyCsv, ByteOrderMarkIsSkipped) {
+  TempDir dir;
+  const std::string path = dir / "iris.adam.csv";
+  std::ofstream(path) << "\xEF\xBB\xBF,time,train_loss,train_acc,val_loss,val_acc,test_loss,"
+                         "test_acc,model_evals\r\n0,1.5,0.3,0.9,0.35,0.88,0.36,0.87,1200\r\n";
+  const std::vector<RunRecord> r = neurocma::read_study_csv(path);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].run_index, 0);
+  EXPECT_DOUBLE_EQ(r[0].result.time, 1.5);
+  EXPECT_EQ(r[0].result.study_evals, 1200);
+}
+
+// A run index twice in the index column is one run counted twice (or two runs
+// with one name): refused, naming both lines.
+TEST(StudyCsv, RunIndexTwiceIsAnError) {
+  TempDir dir;
+  const std::string path = dir / "iris.adam.csv";
+  std::ofstream(path) << ",time,train_loss,train_acc,val_loss,val_acc,test_loss,test_acc,"
+                         "model_evals\n0,1,0.3,0.9,0.3,0.9,0.3,0.9,100\n"
+                         "2,1,0.3,0.9,0.3,0.9,0.3,0.9,100\n0,1,0.3,0.9,0.3,0.9,0.3,0.9,100\n";
+  try {
+    neurocma::read_study_csv(path);
+    FAIL() << "no error for a run index twice";
+  } catch (const RuntimeError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              path + ": line 4: run index 0 is also on line 2; expected each run index once");
+  }
 }
 
 TEST(StudyCsv, UnwritableDirectoryNamesThePath) {

@@ -45,7 +45,9 @@ class ResultsWriter {
 
 // Reads every run of a results file, in the order they were added. Throws
 // RuntimeError naming the file when it is missing, not HDF5, not a neurocma
-// results file, or lacks the completion marker (unless allow_incomplete).
+// results file, lacks the completion marker (unless allow_incomplete), or a
+// run's optimizer or run_index attribute disagrees with the group it is stored
+// in (/runs/<optimizer>/run_<NNN>), which also rules out a run index twice.
 std::vector<RunRecord> read_results(const std::string& path, bool allow_incomplete = false);
 
 // The study's CSV layout: DIR/<dataset>.<optimizer>.csv, leading index column,
@@ -61,8 +63,9 @@ void write_study_csv(const std::string& dir, const std::vector<RunRecord>& recor
 
 // Parses one such CSV back (dataset and optimizer from the file name
 // <dataset>.<optimizer>.csv; run_index from the index column; the model_evals
-// column into study_evals; model_evals and grad_evals are -1, unknown).
-// Throws RuntimeError naming the file.
+// column into study_evals; model_evals and grad_evals are -1, unknown). A
+// leading UTF-8 byte-order mark (Excel, pandas utf-8-sig) is skipped. Throws
+// RuntimeError naming the file, e.g. for a run index on two lines.
 std::vector<RunRecord> read_study_csv(const std::string& path);
 
 }  // namespace neurocma
