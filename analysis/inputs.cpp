@@ -108,12 +108,14 @@ LoadedInputs load_inputs(const std::vector<std::string>& inputs) {
     } else if (fs::exists(in, ec)) {
       files.push_back(in);
     } else if (fs::exists(in + ".partial", ec)) {
+      out.read.push_back(in + ".partial");
       out.excluded.push_back(in + ": only " + in +
                              ".partial exists (the run crashed or is still writing)");
     } else {
       throw ConfigError(in + ": no such file or directory");
     }
   }
+  out.read.insert(out.read.end(), files.begin(), files.end());
   std::set<std::string> seen;  // the same file through a directory and by name
   // (dataset, optimizer, run) -> the file it came from: a run met twice (an
   // HDF5 file and the CSV written beside it, or two experiments whose

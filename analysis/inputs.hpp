@@ -13,6 +13,7 @@ struct LoadedInputs {
   std::vector<std::string> files;     // files whose runs were used
   std::vector<std::string> excluded;  // "<file>: <reason>" for incomplete inputs
   std::vector<std::string> skipped;   // files in directories that are not results
+  std::vector<std::string> read;      // every input file opened or excluded: never write over
 };
 
 // Missing input path: ConfigError. Corrupt or non-result file: RuntimeError

@@ -3,6 +3,7 @@
 //        [--metrics LIST] [--plots DIR] [--correction none|holm] [--out FILE]
 //        [--counting native|study] [--reference FILE]
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -24,6 +25,22 @@ struct Args {
   double alpha = 0.05;
 };
 
+// Refuses an output path that is one of the files read (named, found in a
+// directory, or reached through a symlink or hard link): writing the report
+// over its own input would destroy the results it was made from.
+void refuse_input(const std::string& option, const std::string& target,
+                  const std::vector<std::string>& read, const std::string& expected) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(target, ec)) return;  // a new file is no input
+  for (const std::string& in : read) {
+    if (fs::equivalent(target, in, ec)) {
+      throw neurocma::ConfigError(option + ": " + target + " is the input " + in +
+                                  "; refusing to write over an input, expected " + expected);
+    }
+  }
+}
+
 int run(const Args& args) {
   const std::vector<std::string>& inputs = args.inputs;
   const std::string& format_name = args.format;
@@ -42,8 +59,12 @@ int run(const Args& args) {
   if (!metrics.empty()) opt.metrics = parse_metrics(metrics);
   if (!args.counting.empty()) opt.counting = parse_counting(args.counting);
   const Format format = parse_format(format_name);
+  std::error_code ec;
+  if (!out_path.empty() && std::filesystem::is_directory(out_path, ec))
+    throw ConfigError("--out: " + out_path + " is a directory; expected the report's file name");
 
-  const LoadedInputs loaded = load_inputs(inputs);
+  LoadedInputs loaded = load_inputs(inputs);
+  if (!args.reference.empty()) loaded.read.push_back(args.reference);
   for (const std::string& s : loaded.skipped) std::cerr << kProg << ": skipped " << s << "\n";
   for (const std::string& e : loaded.excluded) std::cerr << kProg << ": excluded " << e << "\n";
   if (loaded.runs.empty())
@@ -51,6 +72,12 @@ int run(const Args& args) {
                        std::to_string(loaded.excluded.size()) + " incomplete file(s) excluded)");
 
   const Analysis a = analyze(loaded.runs, opt);
+  // Checked before anything is written, so a refusal leaves every file as it was.
+  if (!out_path.empty()) refuse_input("--out", out_path, loaded.read, "a new file name");
+  if (!plots_dir.empty()) {
+    for (const std::string& p : plot_paths(a, plots_dir))
+      refuse_input("--plots", p, loaded.read, "a plot directory that holds no input");
+  }
   for (const std::string& n : a.notes) std::cerr << kProg << ": note: " << n << "\n";
   std::string text = render(a, format, loaded.excluded);
   if (!args.reference.empty()) {

@@ -28,6 +28,21 @@ std::string safe_name(const std::string& s) {
   return out;
 }
 
+// The plots of one dataset, by metric; file names built in one place for
+// write_plots and plot_paths.
+const char* const kBoxMetrics[] = {"test_acc", "test_loss"};
+const char* const kCurveMetrics[] = {"val_loss", "val_acc"};
+
+std::string box_file(const std::string& base, const std::string& metric) {
+  return base + "_box_" + metric + ".svg";
+}
+std::string curve_file(const std::string& base, const std::string& metric) {
+  return base + "_curve_" + metric + ".svg";
+}
+std::string scatter_file(const std::string& base) {
+  return base + "_time_vs_test_acc.svg";
+}
+
 }  // namespace
 
 Curve mean_curve(const std::vector<RunRecord>& runs, const std::string& metric) {
@@ -83,7 +98,7 @@ std::vector<std::string> write_plots(const Analysis& a, const std::string& dir) 
     const std::string base = safe_name(d.dataset);
     const std::size_t k = d.optimizers.size();
 
-    for (const std::string metric : {"test_acc", "test_loss"}) {
+    for (const std::string metric : kBoxMetrics) {
       SvgChart chart(d.dataset + ": " + metric + " per optimizer", "optimizer", metric);
       for (std::size_t g = 0; g < k; ++g) {
         std::vector<double> v;
@@ -94,10 +109,10 @@ std::vector<std::string> write_plots(const Analysis& a, const std::string& dir) 
         if (!v.empty())
           chart.box(static_cast<double>(g + 1), box_stats(v), palette(g), d.optimizers[g]);
       }
-      save(chart, base + "_box_" + metric + ".svg");
+      save(chart, box_file(base, metric));
     }
 
-    for (const std::string metric : {"val_loss", "val_acc"}) {
+    for (const std::string metric : kCurveMetrics) {
       SvgChart chart(d.dataset + ": mean " + metric + " ± std over runs", "epoch", metric);
       bool any = false;
       for (std::size_t g = 0; g < k; ++g) {
@@ -113,7 +128,7 @@ std::vector<std::string> write_plots(const Analysis& a, const std::string& dir) 
                    palette(g), d.optimizers[g]);
         any = true;
       }
-      if (any) save(chart, base + "_curve_" + metric + ".svg");
+      if (any) save(chart, curve_file(base, metric));
     }
 
     SvgChart scatter(d.dataset + ": wall-clock time vs test accuracy", "time [s]", "test_acc");
@@ -125,9 +140,23 @@ std::vector<std::string> write_plots(const Analysis& a, const std::string& dir) 
       }
       scatter.points(x, y, palette(g), d.optimizers[g]);
     }
-    save(scatter, base + "_time_vs_test_acc.svg");
+    save(scatter, scatter_file(base));
   }
   return written;
+}
+
+std::vector<std::string> plot_paths(const Analysis& a, const std::string& dir) {
+  std::vector<std::string> paths;
+  auto add = [&](const std::string& name) {
+    paths.push_back((std::filesystem::path(dir) / name).string());
+  };
+  for (const DatasetAnalysis& d : a.datasets) {
+    const std::string base = safe_name(d.dataset);
+    for (const std::string metric : kBoxMetrics) add(box_file(base, metric));
+    for (const std::string metric : kCurveMetrics) add(curve_file(base, metric));
+    add(scatter_file(base));
+  }
+  return paths;
 }
 
 }  // namespace neurocma::analysis

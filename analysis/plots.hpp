@@ -37,4 +37,8 @@ void curve_band(const Curve& c, const std::string& metric, std::size_t epochs,
 // (e.g. study CSV inputs).
 std::vector<std::string> write_plots(const Analysis& a, const std::string& dir);
 
+// Every file write_plots(a, dir) may write (curves it would skip included),
+// so that a caller can check them before anything is written.
+std::vector<std::string> plot_paths(const Analysis& a, const std::string& dir);
+
 }  // namespace neurocma::analysis

@@ -271,6 +271,78 @@ TEST_F(AnalyzeCli, RunMetTwiceIsAnErrorAndDisjointSharesCombine) {
   EXPECT_EQ(o.err.find('\n'), o.err.size() - 1) << o.err;
 }
 
+// `neurocma-analyze r.h5 --out r.h5` used to replace its own input with the
+// report. Every file read (named, found in an input directory, reached by
+// another spelling, or the --reference) is refused as --out or as a plot,
+// before anything is written; so is an --out that is a directory.
+TEST_F(AnalyzeCli, OutputThatIsAnInputIsRefused) {
+  const fs::path h5 = m_dir / "runs" / "good.h5";
+  write_good(h5);
+  const std::uintmax_t size = fs::file_size(h5);
+  const std::string in = "'" + h5.string() + "'";
+  for (const std::string& out : {h5.string(), (m_dir / "runs" / "." / "good.h5").string(),
+                                 (m_dir / "runs" / ".." / "runs" / "good.h5").string()}) {
+    const Outcome o = run(in + " --out '" + out + "'");
+    EXPECT_EQ(o.code, 2) << out;
+    EXPECT_NE(o.err.find("--out: " + out + " is the input " + h5.string() +
+                         "; refusing to write over an input"),
+              std::string::npos)
+        << o.err;
+    EXPECT_EQ(o.err.find('\n'), o.err.size() - 1) << o.err;
+  }
+  // Found in an input directory, named through a symlink.
+  fs::create_directory_symlink(m_dir / "runs", m_dir / "link");
+  Outcome o = run("'" + (m_dir / "runs").string() + "' --out '" +
+                  (m_dir / "link" / "good.h5").string() + "'");
+  EXPECT_EQ(o.code, 2);
+  EXPECT_NE(o.err.find("is the input " + h5.string()), std::string::npos) << o.err;
+  // The --reference is an input too.
+  const fs::path ref = m_dir / "ref.json";
+  fs::copy_file(fs::path(NEUROCMA_TEST_SOURCE_DIR) / "analysis/reference/study_published.json",
+                ref);
+  const std::string ref_text = slurp(ref.string());
+  o = run(in + " --reference '" + ref.string() + "' --out '" + ref.string() + "'");
+  EXPECT_EQ(o.code, 2);
+  EXPECT_NE(o.err.find("is the input " + ref.string()), std::string::npos) << o.err;
+  EXPECT_EQ(slurp(ref.string()), ref_text);
+  // The inputs are untouched and still read.
+  EXPECT_EQ(fs::file_size(h5), size);
+  EXPECT_EQ(neurocma::read_results(h5.string()).size(), 20u);
+  // A new file next to the input is fine.
+  o = run(in + " --out '" + (m_dir / "runs" / "report.md").string() + "'");
+  EXPECT_EQ(o.code, 0) << o.err;
+}
+
+TEST_F(AnalyzeCli, OutputThatIsADirectoryIsRefused) {
+  write_good(m_dir / "good.h5");
+  fs::create_directories(m_dir / "reports");
+  const Outcome o =
+      run("'" + (m_dir / "good.h5").string() + "' --out '" + (m_dir / "reports").string() + "'");
+  EXPECT_EQ(o.code, 2);
+  EXPECT_NE(o.err.find("--out: " + (m_dir / "reports").string() +
+                       " is a directory; expected the report's file name"),
+            std::string::npos)
+      << o.err;
+  EXPECT_EQ(o.err.find('\n'), o.err.size() - 1) << o.err;
+}
+
+// A results file that happens to carry a plot's name, in the --plots
+// directory: the plots must not replace it (nor may the report be written).
+TEST_F(AnalyzeCli, PlotThatIsAnInputIsRefused) {
+  const fs::path h5 = m_dir / "plots" / "iris_box_test_loss.svg";
+  write_good(h5);
+  const std::uintmax_t size = fs::file_size(h5);
+  const Outcome o = run("'" + h5.string() + "' --plots '" + (m_dir / "plots").string() +
+                        "' --out '" + (m_dir / "report.md").string() + "'");
+  EXPECT_EQ(o.code, 2);
+  EXPECT_NE(o.err.find("--plots: " + h5.string() + " is the input " + h5.string()),
+            std::string::npos)
+      << o.err;
+  EXPECT_EQ(fs::file_size(h5), size);
+  EXPECT_FALSE(fs::exists(m_dir / "plots" / "iris_box_test_acc.svg"));
+  EXPECT_FALSE(fs::exists(m_dir / "report.md"));
+}
+
 // A run index twice in one study CSV was reported as "also in" the same file,
 // with advice about HDF5 files and CSVs that did not apply; now the CSV is
 // refused with both lines (and an HDF5 file likewise, see test_results).
