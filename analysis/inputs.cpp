@@ -2,6 +2,8 @@
 #include "inputs.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -36,6 +38,51 @@ Kind classify(const std::string& path) {
   if (ends_with(name, ".h5") || ends_with(name, ".hdf5")) return Kind::kHdf5;
   if (ends_with(name, ".csv")) return Kind::kCsv;
   return Kind::kOther;
+}
+
+std::string number_text(double x) {
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, x);
+  return std::string(buf, r.ptr);
+}
+
+// What a value of metric m must be, or nullptr when x is one. Losses may be
+// NaN or +inf (a diverged run: left out of the statistics with a note);
+// counts may be -1 (unknown: study CSVs, files older than the counter). An
+// accuracy is a fraction of a non-empty split, so never NaN.
+const char* expected_value(const MetricInfo& m, double x) {
+  const std::string name = m.name;
+  const auto ends = [&](const char* suffix) { return ends_with(name, suffix); };
+  if (ends("_acc")) return x >= 0 && x <= 1 ? nullptr : "an accuracy in [0, 1]";
+  if (ends("_loss")) return x >= 0 || std::isnan(x) ? nullptr : "a loss >= 0 (or NaN)";
+  if (name == "time") return x >= 0 && std::isfinite(x) ? nullptr : "a finite time >= 0 s";
+  if (m.is_count()) return x >= -1 ? nullptr : "a count >= 0 (or -1, unknown)";
+  if (name == "epochs") return x >= 0 ? nullptr : "a number of epochs >= 0";
+  return nullptr;  // sigma, condition: diagnostics, not compared
+}
+
+// Garbage values would be averaged in and could be marked best (a test_acc
+// of 9), so a run with one is refused with the file, run, metric and value.
+void check_values(const std::string& path, const RunRecord& r) {
+  const std::string run =
+      path + ": " + r.dataset + "/" + r.optimizer + " run " + std::to_string(r.run_index);
+  auto fail = [&](const std::string& where, const MetricInfo& m, double x, const char* want) {
+    throw RuntimeError(where + ": " + m.name + " = " + number_text(x) + "; expected " + want);
+  };
+  for (const MetricInfo& m : run_metrics()) {
+    if (!m.in_final()) continue;
+    const double x = m.final_value(r.result);
+    if (const char* want = expected_value(m, x)) fail(run, m, x, want);
+  }
+  const std::vector<EpochRecord>& h = r.result.history;
+  for (std::size_t e = 0; e < h.size(); ++e) {
+    for (const MetricInfo& m : run_metrics()) {
+      if (!m.in_history()) continue;
+      const double x = m.history_value(h[e]);
+      if (const char* want = expected_value(m, x))
+        fail(run + ", epoch " + std::to_string(e + 1), m, x, want);
+    }
+  }
 }
 
 void load_file(const std::string& path, LoadedInputs& out) {
@@ -129,6 +176,7 @@ LoadedInputs load_inputs(const std::vector<std::string>& inputs) {
     load_file(f, out);
     for (std::size_t i = before; i < out.runs.size(); ++i) {
       const RunRecord& r = out.runs[i];
+      check_values(f, r);
       const auto [it, fresh] =
           origin.emplace(std::make_tuple(r.dataset, r.optimizer, r.run_index), f);
       if (!fresh) {

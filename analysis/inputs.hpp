@@ -16,8 +16,10 @@ struct LoadedInputs {
   std::vector<std::string> read;      // every input file opened or excluded: never write over
 };
 
-// Missing input path: ConfigError. Corrupt or non-result file: RuntimeError
-// naming it. Incomplete results (*.partial, or an HDF5 file without the root
+// Missing input path: ConfigError. Corrupt or non-result file, or a value out
+// of its metric's range (an accuracy outside [0, 1], a negative loss, time or
+// count, a NaN time or accuracy): RuntimeError naming the file, the run and
+// the metric. Incomplete results (*.partial, or an HDF5 file without the root
 // attribute complete=1) are listed in `excluded` and contribute no runs.
 LoadedInputs load_inputs(const std::vector<std::string>& inputs);
 

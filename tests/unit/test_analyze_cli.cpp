@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -360,6 +361,75 @@ TEST_F(AnalyzeCli, RunIndexTwiceInOneCsvIsAnError) {
             std::string::npos)
       << o.err;
   EXPECT_EQ(o.err.find('\n'), o.err.size() - 1) << o.err;
+}
+
+// A test_acc of 9 or a test_loss of -3 used to be averaged in and shown in
+// bold as the best. Every final value and every epoch of the history must be
+// in its metric's range; the error names the file, run, metric and value. A
+// NaN loss (a diverged run) stays allowed: it is left out with a note.
+TEST_F(AnalyzeCli, ValuesOutOfRangeAreErrors) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  struct Case {
+    const char* what;
+    void (*spoil)(RunRecord&, double);
+    const char* message;
+  };
+  const Case cases[] = {
+      {"acc9", [](RunRecord& r, double) { r.result.test_acc = 9; },
+       "iris/adam run 3: test_acc = 9; expected an accuracy in [0, 1]"},
+      {"accnan", [](RunRecord& r, double n) { r.result.val_acc = n; },
+       "iris/adam run 3: val_acc = nan; expected an accuracy in [0, 1]"},
+      {"loss", [](RunRecord& r, double) { r.result.test_loss = -3; },
+       "iris/adam run 3: test_loss = -3; expected a loss >= 0 (or NaN)"},
+      {"time", [](RunRecord& r, double) { r.result.time = -0.5; },
+       "iris/adam run 3: time = -0.5; expected a finite time >= 0 s"},
+      {"timenan", [](RunRecord& r, double n) { r.result.time = n; },
+       "iris/adam run 3: time = nan; expected a finite time >= 0 s"},
+      {"evals", [](RunRecord& r, double) { r.result.model_evals = -7; },
+       "iris/adam run 3: model_evals = -7; expected a count >= 0 (or -1, unknown)"},
+      {"history", [](RunRecord& r, double) { r.result.history[1].val_acc = 1.5; },
+       "iris/adam run 3, epoch 2: val_acc = 1.5; expected an accuracy in [0, 1]"},
+  };
+  for (const Case& c : cases) {
+    const fs::path h5 = m_dir / (std::string(c.what) + ".h5");
+    {
+      neurocma::ResultsWriter w(h5.string());
+      for (int i = 0; i < 5; ++i) {
+        RunRecord r = make_run("iris", "adam", i, 0.9, 1.0);
+        if (i == 3) c.spoil(r, nan);
+        w.add(r);
+      }
+      w.commit();
+    }
+    const Outcome o = run("'" + h5.string() + "'");
+    EXPECT_EQ(o.code, 1) << c.what;
+    EXPECT_NE(o.err.find(h5.string() + ": " + c.message), std::string::npos) << o.err;
+    EXPECT_EQ(o.err.find('\n'), o.err.size() - 1) << o.err;
+  }
+  // The same check holds for a study CSV.
+  const fs::path csv = m_dir / "iris.sgd.csv";
+  std::ofstream(csv) << ",time,train_loss,train_acc,val_loss,val_acc,test_loss,test_acc,"
+                        "model_evals\n"
+                        "0,1,0.3,0.9,0.3,0.9,0.3,0.9,100\n"
+                        "1,1,0.3,0.9,0.3,0.9,0.3,9,100\n";
+  Outcome o = run("'" + csv.string() + "'");
+  EXPECT_EQ(o.code, 1);
+  EXPECT_NE(o.err.find(csv.string() + ": iris/sgd run 1: test_acc = 9; expected"),
+            std::string::npos)
+      << o.err;
+  // A diverged run's NaN loss is not an error.
+  {
+    neurocma::ResultsWriter w((m_dir / "diverged" / "d.h5").string());
+    for (int i = 0; i < 3; ++i) {
+      RunRecord r = make_run("iris", "adam", i, 0.9, 1.0);
+      if (i == 1) r.result.test_loss = r.result.history[2].val_loss = nan;
+      w.add(r);
+    }
+    w.commit();
+  }
+  o = run("'" + (m_dir / "diverged" / "d.h5").string() + "'");
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_NE(o.err.find("1 NaN value(s) of test_loss excluded"), std::string::npos) << o.err;
 }
 
 // Excel and pandas' utf-8-sig write a byte-order mark before the header; the
