@@ -16,6 +16,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <map>
 #include <set>
@@ -50,6 +51,14 @@ class QuietHdf5 {
 };
 
 // Owns one HDF5 identifier and closes it with the matching function.
+// HDF5's exit-time clean-up closes the files still open, and crashes on one
+// whose flush failed (a full disk). Every file here is closed explicitly, so it
+// is turned off; this must precede any other HDF5 call, hence static init.
+const bool g_hdf5_no_atexit = [] {
+  H5dont_atexit();
+  return true;
+}();
+
 class Handle {
  public:
   using Closer = herr_t (*)(hid_t);
@@ -71,6 +80,8 @@ class Handle {
 
   hid_t get() const { return m_id; }
   bool valid() const { return m_id >= 0; }
+  // Forgets the id without an HDF5 call (after HDF5 failed to flush or close it).
+  void abandon() { m_id = -1; }
   // Closes now and returns the status (for the file, whose close flushes).
   herr_t close() {
     herr_t s = 0;
@@ -396,6 +407,17 @@ struct ResultsWriter::Impl {
   std::map<std::string, Handle> groups;  // optimizer name -> group
   std::set<std::string> written;         // "<optimizer>/run_NNN"
   bool committed = false;
+  bool broken = false;  // a flush or close failed: no more HDF5 calls on this file
+
+  // Flushes or closes through `op`; on failure (a full disk) marks the file
+  // broken and throws with the system's reason.
+  void must(const std::function<herr_t()>& op, const std::string& what) {
+    errno = 0;
+    if (op() >= 0) return;
+    broken = true;
+    const int err = errno;
+    ctx.fail(what + (err != 0 ? std::string(": ") + std::strerror(err) : std::string()));
+  }
 };
 
 ResultsWriter::ResultsWriter(const std::string& path) : m_path(path), m_impl(new Impl) {
@@ -420,11 +442,21 @@ ResultsWriter::ResultsWriter(const std::string& path) : m_path(path), m_impl(new
   write_attr(c, m.file.get(), "version", program_version());
   write_attr(c, m.file.get(), "created", iso_now());
   m.runs = create_group(c, m.file.get(), "runs");
-  c.check(H5Fflush(m.file.get(), H5F_SCOPE_LOCAL), "cannot flush");
+  m.must([&] { return H5Fflush(m.file.get(), H5F_SCOPE_LOCAL); }, "cannot flush");
 }
 
 ResultsWriter::~ResultsWriter() {
   if (!m_impl || m_impl->committed) return;
+  if (m_impl->broken) {
+    // HDF5 holds the file in a state it cannot close; another call (or its
+    // exit-time clean-up, turned off by H5dont_atexit) would crash. Only the
+    // partial file goes.
+    for (auto& g : m_impl->groups) g.second.abandon();
+    m_impl->runs.abandon();
+    m_impl->file.abandon();
+    std::remove(m_impl->partial.c_str());
+    return;
+  }
   QuietHdf5 quiet;
   m_impl->groups.clear();
   m_impl->runs.close();
@@ -436,6 +468,7 @@ void ResultsWriter::add(const RunRecord& rec) {
   Impl& m = *m_impl;
   const Ctx& c = m.ctx;
   if (m.committed) c.fail("cannot add a run after commit()");
+  if (m.broken) c.fail("cannot add a run: an earlier write failed");
   if (bad_group_name(rec.optimizer)) {
     c.fail("invalid optimizer name '" + rec.optimizer + "' (must be non-empty, without '/')");
   }
@@ -504,19 +537,20 @@ void ResultsWriter::add(const RunRecord& rec) {
   }
   m.written.insert(key);
   // A crash later still leaves every finished run readable (allow_incomplete).
-  c.check(H5Fflush(m.file.get(), H5F_SCOPE_LOCAL), "cannot flush");
+  m.must([&] { return H5Fflush(m.file.get(), H5F_SCOPE_LOCAL); }, "cannot flush");
 }
 
 void ResultsWriter::commit() {
   Impl& m = *m_impl;
   const Ctx& c = m.ctx;
   if (m.committed) c.fail("commit() called twice");
+  if (m.broken) c.fail("cannot complete the file: an earlier write failed");
   {
     QuietHdf5 quiet;
     write_attr(c, m.file.get(), "complete", H5T_STD_I32LE, H5T_NATIVE_INT, 1);
     m.groups.clear();
-    c.check(m.runs.close(), "cannot close group /runs");
-    c.check(m.file.close(), "cannot close (flush) the file");
+    m.must([&] { return m.runs.close(); }, "cannot close group /runs");
+    m.must([&] { return m.file.close(); }, "cannot close (flush) the file");
   }
   if (std::rename(m.partial.c_str(), m_path.c_str()) != 0) {
     const std::string err = std::strerror(errno);

@@ -281,3 +281,40 @@ TEST_F(Hostile, SigtermToAJobScriptEndsMpirunWithThreeAfterTheCheckpoints) {
   EXPECT_EQ(o.rc, 3) << o.output;
   EXPECT_TRUE(fs::exists(m_dir / "mpi" / "tiny.h5.ckpt" / "job-sgd-0.ckpt")) << o.output;
 }
+
+// The disk fills while the results file is written: one clean error and exit
+// 1, no crash in HDF5's clean-up, no results file, and the checkpoint of the
+// finished runs is kept for --resume. Needs root to mount a small tmpfs.
+TEST_F(Hostile, AFullDiskEndsWithExitOneAndKeepsTheCheckpoint) {
+  if (IsSkipped()) return;
+  const fs::path small = m_dir / "small";
+  fs::create_directories(small);
+  if (std::system(("mount -t tmpfs -o size=2m tmpfs " + small.string() + " 2>/dev/null").c_str()) !=
+      0)
+    GTEST_SKIP() << "cannot mount a tmpfs (not root?)";
+  struct Unmount {
+    std::string dir;
+    ~Unmount() { (void)std::system(("umount " + dir).c_str()); }
+  } unmount{small.string()};
+  std::string text = slurp(config(300));
+  text.replace(text.find("\"runs\": 1"), 9, "\"runs\": 40");
+  const fs::path cfg = write("many.json", text);
+  Child run(m_exe + " run " + cfg.string() + " --quiet --out " + (small / "o").string());
+  const fs::path finished = small / "o" / "tiny.h5.ckpt" / "finished.ckpt";
+  for (int i = 0; i < 600 && !fs::exists(finished); ++i)  // a run is done
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(fs::exists(finished));
+  {
+    std::ofstream fill(small / "fill", std::ios::binary);
+    const std::string block(4096, '\0');
+    while (fill.write(block.data(), block.size())) {
+    }
+  }
+  const Outcome o = run.wait();
+  EXPECT_EQ(o.rc, 1) << o.output;
+  EXPECT_NE(o.output.find("No space left on device"), std::string::npos) << o.output;
+  EXPECT_EQ(error_lines(o.output), 1) << o.output;
+  EXPECT_FALSE(fs::exists(small / "o" / "tiny.h5"));
+  EXPECT_FALSE(fs::exists(small / "o" / "tiny.h5.partial"));
+  EXPECT_TRUE(fs::exists(small / "o" / "tiny.h5.ckpt" / "finished.ckpt")) << o.output;
+}
