@@ -2,6 +2,7 @@
 // mapping of the study's per-setup format onto it. Schema: docs/config.md.
 #include "neurocma/app/config.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -10,6 +11,7 @@
 #include <utility>
 
 #include "neurocma/core/error.hpp"
+#include "neurocma/core/memory.hpp"
 #include "neurocma/io/json_file.hpp"
 #include "neurocma/io/reader.hpp"
 
@@ -121,6 +123,64 @@ TrainConfig parse_train(Reader& r) {
   return t;
 }
 
+ModelInfo model_info(const ExperimentConfig& cfg) {
+  const DataShape shape = data_shape(cfg.dataset);
+  ModelInfo model;
+  model.num_params = count_params(shape.input, cfg.model.hidden, shape.output);
+  model.shape = shape_text(shape.input, cfg.model.hidden, shape.output);
+  Index in = shape.input;
+  for (Index h : cfg.model.hidden) {
+    model.largest_layer = std::max(model.largest_layer, in * h + h);
+    in = h;
+  }
+  model.largest_layer = std::max(model.largest_layer, in * shape.output + shape.output);
+  return model;
+}
+
+// "1.23 GiB", "456 MiB": three significant digits in the largest fitting unit.
+std::string bytes_text(double bytes) {
+  const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  int u = 0;
+  while (bytes >= 1024 && u < 5) {
+    bytes /= 1024;
+    ++u;
+  }
+  std::ostringstream os;
+  os.precision(bytes >= 100 ? 0 : bytes >= 10 ? 1 : 2);
+  os << std::fixed << bytes << " " << units[u];
+  return os.str();
+}
+
+// Huge sizes (hidden widths, popsize, lm_memory) fail here, naming the key and
+// the estimate, not in a bare std::bad_alloc or the OOM killer hours later.
+void check_memory(const ExperimentConfig& cfg, const std::string& file) {
+  const ModelInfo model = model_info(cfg);
+  const MemoryLimit limit = memory_limit();
+  // The data (images before pooling) and one mini-batch's activations.
+  double base = 0;
+  if (cfg.dataset.name != "iris") base += 70000.0 * (784 + 196) * 8;
+  double widths = 0;
+  for (Index h : cfg.model.hidden) widths += static_cast<double>(h);
+  base += 3 * 8 * static_cast<double>(cfg.train.batch_size) * (widths + 794);
+  for (std::size_t i = 0; i < cfg.optimizers.size(); ++i) {
+    const OptimizerConfig& o = cfg.optimizers[i];
+    const MemoryNeed need = o.entry().memory(o.options, model);
+    const double total = base + need.bytes;
+    if (total <= limit.bytes) continue;
+    std::string key = need.key == "model.hidden"
+                          ? need.key
+                          : (cfg.format == "study" ? std::string("optimizer_config.")
+                                                   : "optimizers[" + std::to_string(i) + "].") +
+                                need.key;
+    if (base > need.bytes) key = "model.hidden";
+    throw ConfigError(file + ": " + key + ": a run of \"" + o.name + "\" needs about " +
+                      bytes_text(total) + " (" + bytes_text(need.bytes) + " for " + need.what +
+                      ", " + bytes_text(base) +
+                      " for the data and a mini-batch's activations); expected at most the " +
+                      bytes_text(limit.bytes) + " " + limit.source);
+  }
+}
+
 OptimizerConfig parse_optimizer(Reader& r, const ModelInfo& model) {
   OptimizerConfig o;
   o.type = r.choice("type", "", optimizer_types(), true);
@@ -172,10 +232,7 @@ ExperimentConfig parse_native(const json& j, const std::string& file) {
         cr.number("every_minutes", cfg.checkpoint.every_minutes, 0, false, kInf, false);
     cr.finish();
   }
-  const DataShape shape = data_shape(cfg.dataset);
-  ModelInfo model;
-  model.num_params = count_params(shape.input, cfg.model.hidden, shape.output);
-  model.shape = shape_text(shape.input, cfg.model.hidden, shape.output);
+  const ModelInfo model = model_info(cfg);
 
   const json& opts = r.require("optimizers", "a non-empty array of optimizer objects");
   if (!opts.is_array() || opts.empty()) {
@@ -192,7 +249,7 @@ ExperimentConfig parse_native(const json& j, const std::string& file) {
     }
     cfg.optimizers.push_back(std::move(o));
   }
-  cfg.runs = static_cast<int>(r.integer("runs", cfg.runs, 1));
+  cfg.runs = static_cast<int>(r.integer("runs", cfg.runs, 1, 1000000));
   cfg.seed = r.uint64("seed", cfg.seed);
   cfg.out_dir = r.string("out_dir", cfg.out_dir);
   if (cfg.out_dir.empty()) r.expected("out_dir", "a non-empty directory name", json(""));
@@ -370,7 +427,9 @@ ExperimentConfig parse_config(const nlohmann::json& j, const std::string& source
   if (!j.is_object()) {
     throw ConfigError(source + ": top level: expected an object, got " + describe(j));
   }
-  return looks_like_study(j) ? parse_study(j, source) : parse_native(j, source);
+  ExperimentConfig cfg = looks_like_study(j) ? parse_study(j, source) : parse_native(j, source);
+  check_memory(cfg, source);
+  return cfg;
 }
 
 ExperimentConfig load_config(const std::string& path) {

@@ -31,6 +31,9 @@ OptimizerEntry entry_of() {
       return nullptr;
     }
   };
+  e.memory = [](const OptimizerOptions& o, const ModelInfo& m) {
+    return Spec::memory(std::get<O>(o), m);
+  };
   e.make = [](const OptimizerOptions& o, const MethodContext& ctx) {
     return Spec::make(std::get<O>(o), ctx);
   };

@@ -318,3 +318,51 @@ TEST_F(Hostile, AFullDiskEndsWithExitOneAndKeepsTheCheckpoint) {
   EXPECT_FALSE(fs::exists(small / "o" / "tiny.h5.partial"));
   EXPECT_TRUE(fs::exists(small / "o" / "tiny.h5.ckpt" / "finished.ckpt")) << o.output;
 }
+
+// Sizes that cannot fit are refused at the config, naming the key and the
+// estimate, not in a bare std::bad_alloc or the OOM killer. The limit is set
+// through NEUROCMA_MEMORY_LIMIT so the test does not depend on the machine.
+TEST_F(Hostile, HugeSizesAreRefusedNamingTheKeyAndTheEstimate) {
+  if (IsSkipped()) return;
+  const std::string base = slurp(config());
+  auto variant = [&](const std::string& name, const std::string& from, const std::string& to) {
+    std::string t = base;
+    t.replace(t.find(from), from.size(), to);
+    return write(name + ".json", t).string();
+  };
+  const std::string sgd = R"("type": "sgd", "lr": 0.1)";
+  const struct {
+    std::string file, key;
+  } cases[] = {
+      {variant("hidden", R"("hidden": [4])", R"("hidden": [2000000])"), "model.hidden"},
+      {variant("popsize", sgd, R"("type": "cmaes", "popsize": 10000000)"), "optimizers[0].popsize"},
+      {variant("lm", sgd, R"("type": "cmaes", "variant": "lm", "lm_memory": 100000000)"),
+       "optimizers[0].lm_memory"},
+  };
+  for (const auto& c : cases) {
+    const Outcome o = run_shell("env NEUROCMA_MEMORY_LIMIT=1G " + m_exe + " run " + c.file +
+                                " --quiet --out " + (m_dir / "o").string());
+    expect_refusal(o, 2, c.key + ": a run of \"sgd\" needs about");
+    EXPECT_NE(o.output.find("1.00 GiB that NEUROCMA_MEMORY_LIMIT allows"), std::string::npos)
+        << o.output;
+  }
+  std::string full = base;
+  full.replace(full.find(sgd), sgd.size(), R"("type": "cmaes", "variant": "full")");
+  full.replace(full.find(R"("hidden": [4])"), 13, R"("hidden": [2000])");
+  const Outcome f = run_shell("env NEUROCMA_MEMORY_LIMIT=1G " + m_exe + " run " +
+                              write("full.json", full).string() + " --quiet");
+  expect_refusal(f, 2, "optimizers[0].variant");
+  EXPECT_NE(f.output.find("full covariance"), std::string::npos) << f.output;
+  // The same config fits a larger limit; a malformed limit is named.
+  EXPECT_EQ(run_shell("env NEUROCMA_MEMORY_LIMIT=64G " + m_exe + " run " + config().string() +
+                      " --quiet --out " + (m_dir / "fits").string())
+                .rc,
+            0);
+  expect_refusal(run_shell("env NEUROCMA_MEMORY_LIMIT=lots " + m_exe + " run " + config().string() +
+                           " --quiet"),
+                 2, "NEUROCMA_MEMORY_LIMIT 'lots'");
+  // Run counts are bounded too.
+  expect_refusal(run(variant("runs", R"("runs": 1)", R"("runs": 2000000000)") + " --out " +
+                     (m_dir / "o").string()),
+                 2, "runs: expected an integer <= 1000000");
+}

@@ -48,6 +48,8 @@ struct OptimizerEntry {
   std::function<PopulationTraining*(OptimizerOptions&)> training;
   std::function<std::unique_ptr<TrainingMethod>(const OptimizerOptions&, const MethodContext&)>
       make;
+  // What one run holds in memory, estimated before it allocates anything.
+  std::function<MemoryNeed(const OptimizerOptions&, const ModelInfo&)> memory;
   // Population types: the strategy alone, started at mean0 (for `neurocma
   // optimize` and the test-function checks); nullptr for gradient types.
   std::function<std::unique_ptr<PopulationOptimizer>(

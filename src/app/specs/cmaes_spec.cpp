@@ -74,6 +74,38 @@ void CmaesSpec::set_tuned(CmaesOptions& o, const std::string& param, double valu
   }
 }
 
+MemoryNeed CmaesSpec::memory(const CmaesOptions& o, const ModelInfo& model) {
+  const CmaOptions& c = o.cma;
+  const double n = static_cast<double>(model.num_params);
+  const double k = static_cast<double>(largest_block(o.training, model));
+  const double lambda = c.popsize > 0 ? static_cast<double>(c.popsize)
+                                      : 4 + std::floor(3 * std::log(std::max(k, 1.0)));
+  // Candidates, their steps and their scaled steps: three lambda x n matrices.
+  MemoryNeed need{3 * 8 * lambda * n, "popsize",
+                  "a population of " + count_text(lambda) + " x " + count_text(n) + " parameters"};
+  double state = 0;
+  std::string key, what;
+  if (c.variant == CmaVariant::kFull) {
+    // C (or M), B and a workspace for every block: at most n / k blocks of k^2.
+    state = 3 * 8 * n * k;
+    key = "variant";
+    what = "full covariance matrices of blocks up to " + count_text(k) + " parameters (" +
+           count_text(n) + " in all)";
+  } else if (c.variant == CmaVariant::kLm) {
+    const double m = c.lm_memory > 0 ? static_cast<double>(c.lm_memory)
+                                     : 4 + std::floor(3 * std::log(std::max(k, 1.0)));
+    state = 2 * 8 * m * n;
+    key = "lm_memory";
+    what = count_text(m) + " direction vectors of " + count_text(n) + " parameters";
+  }
+  if (state > need.bytes) {
+    need.key = key;
+    need.what = what;
+  }
+  need.bytes += state;
+  return need;
+}
+
 std::unique_ptr<TrainingMethod> CmaesSpec::make(const CmaesOptions& o, const MethodContext& ctx) {
   const CmaOptions cma = o.cma;
   try {

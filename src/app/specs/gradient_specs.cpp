@@ -58,6 +58,12 @@ void SgdSpec::set_tuned(SgdOptions& o, const std::string& param, double value) {
   o.lr = value;
 }
 
+// Parameters, gradient and momentum buffer.
+MemoryNeed SgdSpec::memory(const SgdOptions&, const ModelInfo& model) {
+  return {3 * 8 * static_cast<double>(model.num_params), "model.hidden",
+          "the parameters and gradients of a " + model.shape + " model"};
+}
+
 std::unique_ptr<TrainingMethod> SgdSpec::make(const SgdOptions& o, const MethodContext& ctx) {
   return std::make_unique<GradientMethod>(ctx.mlp, std::make_unique<Sgd>(o));
 }
@@ -88,6 +94,12 @@ std::vector<TunableParam> AdamSpec::tunables() {
 void AdamSpec::set_tuned(AdamOptions& o, const std::string& param, double value) {
   if (param != "lr") unknown_param(kType, param);
   o.lr = value;
+}
+
+// Parameters, gradient and the two moment estimates.
+MemoryNeed AdamSpec::memory(const AdamOptions&, const ModelInfo& model) {
+  return {4 * 8 * static_cast<double>(model.num_params), "model.hidden",
+          "the parameters, gradients and moments of a " + model.shape + " model"};
 }
 
 std::unique_ptr<TrainingMethod> AdamSpec::make(const AdamOptions& o, const MethodContext& ctx) {

@@ -36,6 +36,13 @@ void RandomSearchSpec::set_tuned(RandomSearchConfig& o, const std::string& param
   }
 }
 
+MemoryNeed RandomSearchSpec::memory(const RandomSearchConfig& o, const ModelInfo& model) {
+  const double lambda = static_cast<double>(o.search.popsize);
+  const double n = static_cast<double>(model.num_params);
+  return {2 * 8 * lambda * n, "popsize",
+          "a population of " + count_text(lambda) + " x " + count_text(n) + " parameters"};
+}
+
 std::unique_ptr<TrainingMethod> RandomSearchSpec::make(const RandomSearchConfig& o,
                                                        const MethodContext& ctx) {
   const RandomSearchOptions search = o.search;

@@ -1,10 +1,32 @@
 #include "neurocma/app/specs/spec_support.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include "neurocma/core/error.hpp"
 
 namespace neurocma {
 
 using json = nlohmann::json;
+
+std::string count_text(double x) {
+  return std::to_string(std::llround(x));
+}
+
+Index largest_block(const PopulationTraining& t, const ModelInfo& model) {
+  const Index layer = model.largest_layer > 0 ? model.largest_layer : model.num_params;
+  switch (t.layout) {
+    case BlockLayout::kWhole:
+      return model.num_params;
+    case BlockLayout::kExplicit: {
+      Index k = 0;
+      for (Index b : t.block_sizes) k = std::max(k, b);
+      return k > 0 ? k : model.num_params;
+    }
+    default:
+      return layer;
+  }
+}
 
 PopulationTraining parse_population_training(Reader& r, const ModelInfo& model) {
   PopulationTraining t;

@@ -19,6 +19,7 @@ struct SgdSpec {
   static nlohmann::json to_json(const Options& o);
   static std::vector<TunableParam> tunables();
   static void set_tuned(Options& o, const std::string& param, double value);
+  static MemoryNeed memory(const Options& o, const ModelInfo& model);
   static std::unique_ptr<TrainingMethod> make(const Options& o, const MethodContext& ctx);
 };
 
@@ -30,6 +31,7 @@ struct AdamSpec {
   static nlohmann::json to_json(const Options& o);
   static std::vector<TunableParam> tunables();
   static void set_tuned(Options& o, const std::string& param, double value);
+  static MemoryNeed memory(const Options& o, const ModelInfo& model);
   static std::unique_ptr<TrainingMethod> make(const Options& o, const MethodContext& ctx);
 };
 

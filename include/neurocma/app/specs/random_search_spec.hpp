@@ -24,6 +24,7 @@ struct RandomSearchSpec {
   static nlohmann::json to_json(const Options& o);
   static std::vector<TunableParam> tunables();
   static void set_tuned(Options& o, const std::string& param, double value);
+  static MemoryNeed memory(const Options& o, const ModelInfo& model);
   static std::unique_ptr<TrainingMethod> make(const Options& o, const MethodContext& ctx);
   static std::unique_ptr<PopulationOptimizer> strategy(const Options& o,
                                                        const Eigen::Ref<const Vector>& mean0,

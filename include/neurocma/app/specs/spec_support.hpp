@@ -21,7 +21,17 @@ namespace neurocma {
 // checked against it).
 struct ModelInfo {
   Index num_params = 0;
-  std::string shape;  // e.g. "4-10-3"
+  std::string shape;        // e.g. "4-10-3"
+  Index largest_layer = 0;  // parameters of the largest layer (0: num_params)
+};
+
+// What one run of an optimizer holds in memory beyond the model and the data,
+// estimated before anything is allocated: bytes, the config key that drives
+// them, and what they are, for the error message.
+struct MemoryNeed {
+  double bytes = 0;
+  std::string key;   // e.g. "popsize"
+  std::string what;  // e.g. "a population of 100000 x 6634 parameters"
 };
 
 // What a factory gets to build one run's training method.
@@ -56,6 +66,10 @@ struct PopulationTraining {
   StrategyRng rng = StrategyRng::kRun;
 };
 
+// A count for messages: 2000000000, not 2e+09.
+std::string count_text(double x);
+// The largest block of a layout: the model for kWhole, else at most its largest layer.
+Index largest_block(const PopulationTraining& t, const ModelInfo& model);
 // Reads blocks, batch_size, select, block_context, fitness and rng.
 PopulationTraining parse_population_training(Reader& r, const ModelInfo& model);
 // Adds those keys to a hyperparameters object.
