@@ -264,7 +264,7 @@ TEST(Config, ErrorMessagesNameFileKeyAndExpectation) {
        "got \"rmsprop\""},
       {R"({"optimizers": [{"name": "a"}]})", "optimizers[0].type: missing"},
       {R"({"optimizers": [{"type": "adam"}], "runs": 0})",
-       "configs/x.json: runs: expected an integer >= 1, got 0"},
+       "configs/x.json: runs: expected an integer in [1, 1000000], got 0"},
       {R"({"optimizers": [{"type": "cmaes", "blocks": "rows"}]})",
        "optimizers[0].blocks: expected"},
       {R"({"optimizers": [{"type": "cmaes", "blocks": [10, 0]}]})",

@@ -350,20 +350,20 @@ TEST(LoadSplits, IrisFileOverridesBuiltInCopy) {
   {
     std::ofstream out(dir.path() + "/iris.csv");
     out << "a,b,c,d,s\n";
-    for (int i = 0; i < 10; ++i) out << i << ",1,1,1," << i % 2 << "\n";
+    for (int i = 0; i < 20; ++i) out << i << ",1,1,1," << i % 3 << "\n";
   }
   DatasetConfig cfg;
   cfg.data_dir = dir.path();
   std::ostringstream warn;
   const Splits s = load_splits(cfg, 1, warn);
-  EXPECT_EQ(s.train.size() + s.val.size() + s.test.size(), 10);
+  EXPECT_EQ(s.train.size() + s.val.size() + s.test.size(), 20);
   // Same through $NEUROCMA_DATA_DIR/iris/iris.csv.
   TempDir root;
   fs::copy_file(dir.path() + "/iris.csv", root.sub("iris") + "/iris.csv");
   EnvGuard g("NEUROCMA_DATA_DIR", root.path());
   cfg.data_dir.clear();
   const Splits t = load_splits(cfg, 1, warn);
-  EXPECT_EQ(t.train.size() + t.val.size() + t.test.size(), 10);
+  EXPECT_EQ(t.train.size() + t.val.size() + t.test.size(), 20);
 }
 
 // ---------------------------------------------------------------- search path
