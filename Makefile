@@ -5,8 +5,12 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CONFIG ?= configs/iris.json
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
+# The libFuzzer targets (tests/fuzz, docs/reliability.md): a clang tree and
+# the seconds each target runs in `make test`.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 30
 
-.PHONY: all deps build run test test-slurm format format-check bench study study-reproduce clean
+.PHONY: all deps build run test test-slurm test-fuzz format format-check bench study study-reproduce clean
 
 all: build
 
@@ -24,9 +28,15 @@ run: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600
 	@$(MAKE) --no-print-directory test-slurm
+	@$(MAKE) --no-print-directory test-fuzz
 
 test-slurm: build
 	@bash tests/slurm/run_slurm_test.sh $(BUILD)
+
+# Builds the fuzz targets with clang (installed if missing) and runs each for
+# FUZZ_SECONDS on a copy of its corpus; fails on a finding.
+test-fuzz: deps
+	@JOBS=$(JOBS) bash tests/fuzz/run_fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
@@ -43,4 +53,4 @@ study-reproduce: build
 	@bash scripts/study_reproduce.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD)
