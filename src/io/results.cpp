@@ -202,6 +202,11 @@ std::string read_attr_string(const Ctx& c, hid_t obj, const std::string& where, 
   Handle attr = c.check(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose, "cannot open " + what);
   Handle ftype = c.check(H5Aget_type(attr.get()), H5Tclose, "cannot read " + what);
   if (H5Tget_class(ftype.get()) != H5T_STRING) c.fail(what + " is not a string");
+  // H5Aread writes every element, and the buffers below hold one string: an
+  // array of them (a hand-edited file) overran the stack (found by fuzzing).
+  Handle space = c.check(H5Aget_space(attr.get()), H5Sclose, "cannot read " + what);
+  const hssize_t count = H5Sget_simple_extent_npoints(space.get());
+  if (count != 1) c.fail(what + " holds " + std::to_string(count) + " strings, expected one");
   const htri_t vlen = H5Tis_variable_str(ftype.get());
   c.check(vlen, "cannot read " + what);
   if (vlen > 0) {

@@ -340,6 +340,40 @@ TEST(Results, RunIndexThatIsNotItsGroupsIsAnError) {
                    "group name (run 5 is stored as /runs/sgd/run_005)");
 }
 
+// A string attribute holding an array of strings (variable or fixed length)
+// made H5Aread write every element into a buffer for one: a stack or heap
+// overrun on a hand-edited file (found by tests/fuzz/fuzz_results_h5).
+TEST(Results, StringAttributeThatIsAnArrayIsAnError) {
+  for (const bool variable : {true, false}) {
+    TempDir dir;
+    const std::string path = write_three(dir);
+    const hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, variable ? H5T_VARIABLE : 4);
+    H5Tset_cset(type, H5T_CSET_UTF8);
+    const char* strings[64];
+    char fixed[64 * 4];
+    for (int i = 0; i < 64; ++i) strings[i] = "sgd";
+    for (int i = 0; i < 64 * 4; ++i) fixed[i] = "sgd"[i % 4];
+    const hsize_t dims[1] = {64};
+    const hid_t space = H5Screate_simple(1, dims, nullptr);
+    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(f, 0);
+    const char* obj = "/runs/sgd/run_001";
+    ASSERT_GE(H5Adelete_by_name(f, obj, "optimizer", H5P_DEFAULT), 0);
+    const hid_t a =
+        H5Acreate_by_name(f, obj, "optimizer", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    ASSERT_GE(a, 0);
+    EXPECT_GE(H5Awrite(a, type, variable ? static_cast<const void*>(strings) : fixed), 0);
+    H5Aclose(a);
+    H5Fclose(f);
+    H5Sclose(space);
+    H5Tclose(type);
+    EXPECT_EQ(message_of(path),
+              path + ": /runs/sgd/run_001: attribute 'optimizer' holds 64 strings, expected one")
+        << (variable ? "variable length" : "fixed length");
+  }
+}
+
 TEST(Results, UnwritableDirectoryNamesThePath) {
   TempDir dir;
   const std::string blocker = dir / "file";
