@@ -8,7 +8,7 @@ namespace neurocma {
 void CmaEs::Impl::lm_init(double nd) {
   // [LGB] Algorithm 1: c_sigma = 2 lambda / n, c_d,i = 1 / (1.5^(i-1) n),
   // c_c,i = lambda / (4^(i-1) n). Capped at 1 so small n (n < 2 lambda) stays defined.
-  lm_m = opt.lm_memory > 0 ? opt.lm_memory : 4 + static_cast<Index>(std::floor(3.0 * std::log(nd)));
+  lm_m = opt.lm_memory > 0 ? opt.lm_memory : default_popsize(static_cast<Index>(nd));
   cs = std::min(1.0, 2.0 * static_cast<double>(lambda) / nd);
   lm_cd.resize(lm_m);
   lm_cc.resize(lm_m);

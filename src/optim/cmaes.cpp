@@ -44,6 +44,10 @@ std::string fmt(double v) {
 
 }  // namespace
 
+Index default_popsize(Index n) {
+  return 4 + static_cast<Index>(std::floor(3.0 * std::log(static_cast<double>(n))));
+}
+
 CmaVariant parse_cma_variant(const std::string& s) {
   if (s == "full") return CmaVariant::kFull;
   if (s == "sep") return CmaVariant::kSep;
@@ -105,7 +109,7 @@ void CmaEs::Impl::setup(const Eigen::Ref<const Vector>& mean0, const CmaOptions&
   validate(opt, n);
   if (!mean0.allFinite()) throw ConfigError("mean0: expected finite values");
   const double nd = static_cast<double>(n);
-  lambda = opt.popsize > 0 ? opt.popsize : 4 + static_cast<Index>(std::floor(3.0 * std::log(nd)));
+  lambda = opt.popsize > 0 ? opt.popsize : default_popsize(n);
   lambda = std::max<Index>(lambda, 2);
   mu = lambda / 2;
   form = opt.full_form;

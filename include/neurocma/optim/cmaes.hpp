@@ -18,6 +18,9 @@
 namespace neurocma {
 
 enum class CmaVariant { kFull, kSep, kLm };
+// The default population size and LM-MA-ES memory for dimension n >= 1
+// (Hansen's 4 + floor(3 ln n); [LGB] use the same for m).
+Index default_popsize(Index n);
 CmaVariant parse_cma_variant(const std::string& s);  // "full" | "sep" | "lm"; throws ConfigError
 std::string to_string(CmaVariant v);
 

@@ -77,9 +77,10 @@ void CmaesSpec::set_tuned(CmaesOptions& o, const std::string& param, double valu
 MemoryNeed CmaesSpec::memory(const CmaesOptions& o, const ModelInfo& model) {
   const CmaOptions& c = o.cma;
   const double n = static_cast<double>(model.num_params);
-  const double k = static_cast<double>(largest_block(o.training, model));
-  const double lambda = c.popsize > 0 ? static_cast<double>(c.popsize)
-                                      : 4 + std::floor(3 * std::log(std::max(k, 1.0)));
+  const Index block = largest_block(o.training, model);
+  const double k = static_cast<double>(block);
+  const double lambda =
+      static_cast<double>(c.popsize > 0 ? c.popsize : default_popsize(std::max<Index>(block, 1)));
   // Candidates, their steps and their scaled steps: three lambda x n matrices.
   MemoryNeed need{3 * 8 * lambda * n, "popsize",
                   "a population of " + count_text(lambda) + " x " + count_text(n) + " parameters"};
@@ -92,8 +93,8 @@ MemoryNeed CmaesSpec::memory(const CmaesOptions& o, const ModelInfo& model) {
     what = "full covariance matrices of blocks up to " + count_text(k) + " parameters (" +
            count_text(n) + " in all)";
   } else if (c.variant == CmaVariant::kLm) {
-    const double m = c.lm_memory > 0 ? static_cast<double>(c.lm_memory)
-                                     : 4 + std::floor(3 * std::log(std::max(k, 1.0)));
+    const double m = static_cast<double>(
+        c.lm_memory > 0 ? c.lm_memory : default_popsize(std::max<Index>(block, 1)));
     state = 2 * 8 * m * n;
     key = "lm_memory";
     what = count_text(m) + " direction vectors of " + count_text(n) + " parameters";
